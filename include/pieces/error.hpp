@@ -1,0 +1,64 @@
+// The library's own error codes and the conditions callers test against.
+#pragma once
+
+#include <boost/system/error_category.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/error_condition.hpp>
+
+#include <type_traits>
+
+namespace pieces {
+
+/// Errors this library reports (category `pieces.allocations`).
+///
+/// Operations may also end with codes of other categories: `boost::asio::error::operation_aborted`
+/// after a cancellation, and system codes for socket failures other than "not reachable".
+enum class errc {
+    // ---- the server answered, but not with success ----
+    cloud_not_found = 1,        ///< HTTP 410: no cloud has that id ("Cloud not found.").
+    internal_server_error,      ///< HTTP 500.
+    gateway_timeout,            ///< HTTP 504: Pieces OS itself timed out.
+    unexpected_status,          ///< Any other non-2xx status (3xx redirects are not followed).
+
+    // ---- the reply could not be used ----
+    invalid_response,           ///< A 2xx whose body is not the promised model (diagnostics name the JSON path).
+    malformed_http,             ///< The bytes received are not a valid HTTP/1.1 reply.
+    response_too_large,         ///< Header or body over the configured limit.
+    connection_closed,          ///< The server closed the connection before the reply was complete.
+
+    // ---- no reply at all ----
+    request_timeout,            ///< Our own per-request deadline passed.
+    connection_failed,          ///< Pieces OS is not reachable (refused, unreachable, or nothing found by discovery).
+
+    // ---- rejected before anything was sent ----
+    invalid_header_value,       ///< A configured header value contains CR, LF or NUL.
+    invalid_argument,           ///< An argument cannot be sent (e.g. an id with CR/LF/NUL, an unparsable URL).
+    invalid_config,             ///< The client configuration fails validation.
+    client_closed,              ///< The client was cancelled or destroyed; no new request is taken.
+};
+
+/// Conditions several codes compare equal to (category `pieces.allocations.condition`).
+enum class condition {
+    timed_out = 1,   ///< `errc::gateway_timeout` or `errc::request_timeout`.
+    server_error,    ///< The server answered with a non-2xx status.
+    bad_response,    ///< `invalid_response`, `malformed_http`, `response_too_large`, `connection_closed`.
+};
+
+/// The category of `errc`, named "pieces.allocations".
+const boost::system::error_category& error_category() noexcept;
+/// The category of `condition`, named "pieces.allocations.condition".
+const boost::system::error_category& condition_category() noexcept;
+
+inline boost::system::error_code make_error_code(errc e) noexcept {
+    return {static_cast<int>(e), error_category()};
+}
+inline boost::system::error_condition make_error_condition(condition c) noexcept {
+    return {static_cast<int>(c), condition_category()};
+}
+
+}  // namespace pieces
+
+template <>
+struct boost::system::is_error_code_enum<pieces::errc> : std::true_type {};
+template <>
+struct boost::system::is_error_condition_enum<pieces::condition> : std::true_type {};

@@ -1,0 +1,23 @@
+// The exception the awaitable (no completion token) forms throw.
+#pragma once
+
+#include <pieces/diagnostics.hpp>
+
+#include <boost/system/system_error.hpp>
+
+namespace pieces {
+
+/// A `boost::system::system_error` that also carries the `diagnostics` of the failure.
+/// `what()` gives the code's message, the endpoint and HTTP status, and the client message;
+/// the untrusted server text is only in `get_diagnostics().server_message()`.
+class error_with_diagnostics : public boost::system::system_error {
+public:
+    error_with_diagnostics(boost::system::error_code ec, diagnostics diag);
+
+    const diagnostics& get_diagnostics() const noexcept { return diag_; }
+
+private:
+    diagnostics diag_;
+};
+
+}  // namespace pieces

@@ -1,0 +1,38 @@
+// An enumeration value read from the wire that remembers a string this version does not know.
+#pragma once
+
+#include <string>
+#include <utility>
+
+namespace pieces {
+
+/// Holds an enumerator of `E` (which must have `UNKNOWN`). A string the server sent that this version
+/// does not know reads as `E::UNKNOWN` and keeps its text in `unknown_text()`, so that writing the model
+/// back sends exactly what was received. Compares equal to an `E`: `url.status == AllocationStatusEnum::RUNNING`.
+template <class E>
+class wire_enum {
+public:
+    wire_enum() = default;
+    wire_enum(E e) noexcept : value_(e) {}  // NOLINT: implicit by design, `status = RUNNING`
+
+    /// An unknown value as received; `value()` is `E::UNKNOWN`.
+    static wire_enum from_unknown_text(std::string text) {
+        wire_enum w;
+        w.unknown_text_ = std::move(text);
+        return w;
+    }
+
+    E value() const noexcept { return value_; }
+    operator E() const noexcept { return value_; }  // NOLINT: lets `switch (url.status)` work
+    /// The string received when it was not a known enumerator; empty otherwise.
+    const std::string& unknown_text() const noexcept { return unknown_text_; }
+
+    friend bool operator==(const wire_enum& a, const wire_enum& b) = default;
+    friend bool operator==(const wire_enum& a, E b) noexcept { return a.value_ == b; }
+
+private:
+    E value_ = E::UNKNOWN;
+    std::string unknown_text_;
+};
+
+}  // namespace pieces

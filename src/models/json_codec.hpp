@@ -1,0 +1,33 @@
+// Private: model <-> Boost.JSON DOM, with the JSON path of the first failure.
+#pragma once
+
+#include <pieces/models/json.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace pieces::detail {
+
+/// One step of a JSON path, linked to its parent on the stack (no allocation unless an error is formatted).
+struct json_path {
+    const json_path* parent = nullptr;
+    std::string_view key;        // member name, or empty for an index
+    std::size_t index = 0;
+    bool is_index = false;
+
+    std::string to_string() const;  // "iterable[2].urls.base.status"; "(root)" at the top
+};
+
+/// Reads `jv` into `out`; on failure returns false with `error` = "<path>: <what>".
+template <model T>
+bool read_model(const boost::json::value& jv, T& out, const json_path& at, std::string& error);
+
+/// Writes `m` as a JSON object.
+template <model T>
+void write_model(boost::json::object& obj, const T& m);
+
+}  // namespace pieces::detail

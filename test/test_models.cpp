@@ -1,0 +1,185 @@
+#include "fixtures.hpp"
+
+#include <pieces/allocations.hpp>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+using namespace pieces;
+using pieces_test::read_fixture;
+namespace json = boost::json;
+
+namespace {
+
+template <class T>
+void check_round_trip(const std::string& fixture) {
+    const auto original = json::parse(read_fixture(fixture));
+    const T model = json::value_to<T>(original);
+    const json::value back = json::value_from(model);
+    // json::value equality on objects ignores member order.
+    CHECK(back == original);
+    // And through the text functions.
+    CHECK(json::parse(to_json(from_json<T>(json::serialize(original)))) == original);
+}
+
+std::string decode_error(std::string_view text) {
+    diagnostics diag;
+    auto r = try_from_json<Allocations>(text, &diag);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error() == errc::invalid_response);
+    return diag.client_message();
+}
+
+}  // namespace
+
+TEST_CASE("every fixture round-trips value -> model -> value") {
+    check_round_trip<AllocationCloud>("allocation_cloud.json");
+    check_round_trip<AllocationCloud>("allocation_cloud_unknown_fields.json");
+    check_round_trip<Allocations>("allocations.json");
+    check_round_trip<UserProfile>("user_profile.json");
+}
+
+TEST_CASE("fixtures decode into typed members") {
+    const auto cloud = from_json<AllocationCloud>(read_fixture("allocation_cloud.json"));
+    CHECK(cloud.id == "6f1c2a9e-3b4d-4c8e-9a1f-2d7e5b0c8a41");
+    CHECK(cloud.urls.base.status == AllocationStatusEnum::RUNNING);
+    REQUIRE(cloud.urls.vanity.has_value());
+    CHECK(cloud.urls.vanity->status == AllocationStatusEnum::PENDING);
+    CHECK(cloud.status.cloud == AllocationStatusEnum::RUNNING);
+    REQUIRE(cloud.schema.has_value());
+    CHECK(cloud.schema->semantic == EmbeddedModelSchemaSemanticVersionEnum::MAJOR_0_MINOR_0_PATCH_1);
+    CHECK(cloud.version == "10.1.2");
+    CHECK(cloud.unknown_members.empty());
+
+    const auto all = from_json<Allocations>(read_fixture("allocations.json"));
+    REQUIRE(all.iterable.size() == 3);
+    CHECK(all.iterable[2].status.cloud == AllocationStatusEnum::DISCONNECTED);
+    CHECK_FALSE(all.iterable[2].urls.vanity.has_value());
+    CHECK_FALSE(all.iterable[1].updated.has_value());
+
+    const auto user = from_json<UserProfile>(read_fixture("user_profile.json"));
+    CHECK(user.aesthetics.font.size == 14);
+    CHECK(user.aesthetics.theme.dark);
+    REQUIRE(user.auth0.has_value());
+    CHECK(json::parse(user.auth0->text) == json::parse(R"({"global_id":"auth0|123","cloud_key":"ck","vanityname":"mark"})"));
+    REQUIRE(user.providers.has_value());
+    REQUIRE(user.apiKeys.has_value());
+    CHECK(*user.apiKeys == std::vector<std::string>{"key-1"});
+}
+
+TEST_CASE("unknown members and enum strings are kept and written back") {
+    const auto cloud = from_json<AllocationCloud>(read_fixture("allocation_cloud_unknown_fields.json"));
+    CHECK(cloud.urls.base.status == AllocationStatusEnum::UNKNOWN);
+    CHECK(cloud.urls.base.status.unknown_text() == "MIGRATING");
+    CHECK(cloud.status.cloud == AllocationStatusEnum::UNKNOWN);
+    CHECK(cloud.status.cloud.unknown_text() == "HIBERNATING");
+    REQUIRE(cloud.schema.has_value());
+    CHECK(cloud.schema->semantic.unknown_text() == "MAJOR_0_MINOR_0_PATCH_2");
+    REQUIRE(cloud.unknown_members.size() == 1);
+    CHECK(cloud.unknown_members[0].name == "tier");
+    REQUIRE(cloud.urls.unknown_members.size() == 1);
+    CHECK(cloud.urls.unknown_members[0].name == "edge");
+
+    const auto back = json::parse(to_json(cloud));
+    CHECK(back.at("urls").at("base").at("status") == "MIGRATING");
+    CHECK(back.at("status").at("cloud") == "HIBERNATING");
+    CHECK(back.at("tier").at("limits").as_array().size() == 3);
+
+    // A known value set in code replaces the unknown text.
+    auto edited = cloud;
+    edited.status.cloud = AllocationStatusEnum::RUNNING;
+    CHECK(json::parse(to_json(edited)).at("status").at("cloud") == "RUNNING");
+}
+
+TEST_CASE("a missing required member names its path") {
+    auto doc = json::parse(read_fixture("allocations.json"));
+    doc.at("iterable").at(2).at("urls").at("base").as_object().erase("status");
+    CHECK(decode_error(json::serialize(doc)) == "iterable[2].urls.base.status: missing required member");
+
+    auto doc2 = json::parse(read_fixture("allocations.json"));
+    doc2.at("iterable").at(0).as_object().erase("project");
+    CHECK(decode_error(json::serialize(doc2)) == "iterable[0].project: missing required member");
+
+    CHECK(decode_error("{}") == "iterable: missing required member");
+}
+
+TEST_CASE("a wrong type names its path") {
+    auto doc = json::parse(read_fixture("allocations.json"));
+    doc.at("iterable").at(2).at("urls").at("base").at("status") = 7;
+    CHECK(decode_error(json::serialize(doc)) == "iterable[2].urls.base.status: expected a string");
+
+    auto doc2 = json::parse(read_fixture("allocations.json"));
+    doc2.at("iterable").at(1).at("schema").at("migration") = "zero";
+    CHECK(decode_error(json::serialize(doc2)) == "iterable[1].schema.migration: expected an integer");
+
+    auto doc3 = json::parse(read_fixture("allocations.json"));
+    doc3.at("iterable").at(0).at("updated").at("value") = "yesterday";
+    CHECK(decode_error(json::serialize(doc3)) == "iterable[0].updated.value: expected an RFC 3339 date-time");
+
+    CHECK(decode_error(R"({"iterable": {}})") == "iterable: expected an array");
+    CHECK(decode_error("[]") == "(root): expected an object");
+    CHECK(decode_error("{\"iterable\": [") .starts_with("(root): not valid JSON"));
+}
+
+TEST_CASE("value_to throws with the path; try_value_to returns the code") {
+    const auto doc = json::parse(R"({"url": "u", "status": 3})");
+    try {
+        (void)json::value_to<AllocationCloudUrl>(doc);
+        FAIL("value_to accepted a wrong type");
+    } catch (const error_with_diagnostics& e) {
+        CHECK(e.code() == errc::invalid_response);
+        CHECK(e.get_diagnostics().client_message() == "status: expected a string");
+    }
+    const auto r = json::try_value_to<AllocationCloudUrl>(doc);
+    REQUIRE(r.has_error());
+    CHECK(r.error() == errc::invalid_response);
+    CHECK(json::try_value_to<AllocationCloudUrl>(json::parse(R"({"url": "u", "status": "FAILED"})"))->status ==
+          AllocationStatusEnum::FAILED);
+}
+
+TEST_CASE("timestamps: 0, 3, 6 and 9 fractional digits, Z and offsets") {
+    using namespace std::chrono;
+    const auto base = sys_days{year{2026} / 11 / 22} + hours{10};
+    CHECK(parse_rfc3339("2026-11-22T10:00:00Z") == base);
+    CHECK(parse_rfc3339("2026-11-22T10:00:00.617Z") == base + milliseconds{617});
+    CHECK(parse_rfc3339("2026-11-22T10:00:00.617743Z") == base + microseconds{617743});
+    CHECK(parse_rfc3339("2026-11-22T10:00:00.617743123Z") == base + nanoseconds{617743123});
+    CHECK(parse_rfc3339("2026-11-22T12:00:00.000+02:00") == base);
+    CHECK(parse_rfc3339("2026-11-22T07:30:00-02:30") == base);
+    CHECK_FALSE(parse_rfc3339("2026-11-22T10:00:00"));      // no offset
+    CHECK_FALSE(parse_rfc3339("2026-02-30T10:00:00Z"));     // no such day
+    CHECK_FALSE(parse_rfc3339("2026-11-22T10:00:00.Z"));    // empty fraction
+    CHECK_FALSE(parse_rfc3339("2026-11-22T10:00:00Zjunk"));
+
+    CHECK(to_iso_string(base) == "2026-11-22T10:00:00.000Z");
+    CHECK(to_iso_string(base + milliseconds{5}) == "2026-11-22T10:00:00.005Z");
+    CHECK(to_iso_string(base + microseconds{617743}) == "2026-11-22T10:00:00.617743Z");
+    CHECK(to_iso_string(base + nanoseconds{617743123}) == "2026-11-22T10:00:00.617743123Z");
+
+    const auto ts = from_json<GroupedTimestamp>(R"({"value": "2026-11-22T12:00:00+02:00"})");
+    CHECK(ts.value == base);
+    CHECK(json::parse(to_json(ts)) == json::parse(R"({"value": "2026-11-22T10:00:00.000Z"})"));
+}
+
+TEST_CASE("value_from omits absent optionals and never writes null") {
+    AllocationCloud cloud;
+    cloud.id = "a";
+    cloud.user = "b";
+    cloud.project = "p";
+    cloud.urls.base = {std::nullopt, "https://base", AllocationStatusEnum::RUNNING, {}};
+    cloud.urls.id = {std::nullopt, "https://id", AllocationStatusEnum::PENDING, {}};
+    cloud.status.cloud = AllocationStatusEnum::PENDING;
+    const auto jv = json::value_from(cloud);
+    const auto& obj = jv.as_object();
+    CHECK(obj.size() == 5);
+    for (auto name : {"schema", "updated", "version", "region"}) CHECK_FALSE(obj.contains(name));
+    CHECK_FALSE(jv.at("urls").as_object().contains("vanity"));
+    CHECK(jv.at("urls").at("id").at("status") == "PENDING");
+    CHECK(json::serialize(jv).find("null") == std::string::npos);
+
+    // An explicit null from a server reads as absent.
+    const auto with_null = from_json<AllocationCloud>(
+        R"({"id":"a","user":"b","project":"p","status":{"cloud":"RUNNING"},"version":null,
+            "urls":{"base":{"url":"x","status":"RUNNING"},"id":{"url":"y","status":"RUNNING"}}})");
+    CHECK_FALSE(with_null.version.has_value());
+}
