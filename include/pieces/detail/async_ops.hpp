@@ -1,0 +1,42 @@
+// Private to the library (included by the API headers): the compiled, type-erased operations that
+// the API templates forward to, and the initiation that does the forwarding.
+#pragma once
+
+#include <pieces/call_options.hpp>
+#include <pieces/models/allocations.hpp>
+#include <pieces/models/user_profile.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace pieces::detail {
+
+class client_impl;
+using client_ptr = std::shared_ptr<client_impl>;
+
+template <class T>
+using handler_of = boost::asio::any_completion_handler<void(boost::system::error_code, T)>;
+
+void async_connect_new_cloud(client_ptr, std::optional<UserProfile>, call_options, handler_of<AllocationCloud>);
+void async_create_new_allocation(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<AllocationCloud>);
+void async_delete_allocation(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<std::string>);
+void async_disconnect_cloud(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<std::string>);
+void async_reconnect_cloud(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<AllocationCloud>);
+void async_allocations_snapshot(client_ptr, call_options, handler_of<Allocations>);
+void async_allocation_snapshot(client_ptr, std::string, call_options, handler_of<AllocationCloud>);
+void async_allocation_update(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<AllocationCloud>);
+
+/// Calls `fn(args..., handler)`: the handler becomes an `any_completion_handler` at that call.
+struct forward_to_compiled {
+    template <class Handler, class Fn, class... Args>
+    void operator()(Handler&& handler, Fn fn, Args&&... args) const {
+        fn(std::forward<Args>(args)..., std::forward<Handler>(handler));
+    }
+};
+
+}  // namespace pieces::detail

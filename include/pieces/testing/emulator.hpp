@@ -1,0 +1,104 @@
+// A faithful, stateful Pieces OS for tests, examples and benchmarks: a real HTTP/1.1 server on loopback
+// that serves the eight Allocations endpoints, with fault injection per endpoint.
+#pragma once
+
+#include <pieces/models/allocations.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pieces::testing {
+
+/// The endpoints the emulator serves.
+enum class endpoint {
+    connect,              ///< POST /allocations/connect
+    create,               ///< POST /allocations/create
+    delete_allocation,    ///< POST /allocations/delete
+    disconnect,           ///< POST /allocations/disconnect
+    reconnect,            ///< POST /allocations/reconnect
+    snapshot,             ///< GET /allocations
+    allocation_snapshot,  ///< GET /allocation/{id}
+    update,               ///< POST /allocation/update
+    health,               ///< GET /.well-known/health
+    version,              ///< GET /.well-known/version
+};
+inline constexpr std::size_t endpoint_count = 10;
+
+/// "snapshot", "allocation_snapshot", ... (the enumerator names).
+std::string_view to_string(endpoint e) noexcept;
+std::optional<endpoint> endpoint_from_string(std::string_view s) noexcept;
+
+/// What to do wrong when answering an endpoint.
+struct fault {
+    enum class close_mode { none, before_reply, after_headers, mid_body };
+    enum class body_mode { normal, malformed_json, wrong_type };
+
+    std::chrono::milliseconds latency{0};  ///< wait before answering
+    int status = 0;                        ///< force this status (e.g. 410, 500, 504) ...
+    std::string body;                      ///< ... with this text/plain body
+    close_mode close = close_mode::none;   ///< close the connection instead of (part of) the reply
+    body_mode payload = body_mode::normal; ///< a 200 whose JSON is broken or wrongly typed
+    bool connection_close = false;         ///< answer with `Connection: close`, then close
+    bool chunked = false;                  ///< `Transfer-Encoding: chunked`
+    std::size_t close_after_requests = 0;  ///< close each connection after N replies (nginx keepalive_requests)
+    std::chrono::milliseconds trickle_interval{0};  ///< send the reply `trickle_bytes` at a time, this far apart
+    std::size_t trickle_bytes = 1;
+    std::optional<std::string> raw_reply;  ///< send these bytes verbatim instead of a reply, then close
+    int times = -1;                        ///< requests this applies to; -1 until cleared
+};
+
+struct emulator_options {
+    std::string address = "127.0.0.1";
+    unsigned short port = 0;   ///< 0: an ephemeral port
+    bool cloud_mode = false;   ///< serve create/delete (a local Pieces OS answers them with 500)
+};
+
+/// Thread-safety: every member function may be called from any thread while the server runs, and the
+/// server may run on a multi-threaded `io_context`.
+/// Object lifetimes: the destructor stops the server; its pending handlers end on the executor's context.
+class emulator {
+public:
+    /// Binds and starts accepting on `ex`. Throws `boost::system::system_error` when it cannot bind.
+    explicit emulator(boost::asio::any_io_executor ex, emulator_options opts = {});
+    ~emulator();
+    emulator(const emulator&) = delete;
+    emulator& operator=(const emulator&) = delete;
+
+    unsigned short port() const noexcept;
+    std::string url() const;  ///< "http://127.0.0.1:<port>"
+    /// Stops accepting and closes every connection.
+    void stop();
+
+    // ---- the store ----
+    void seed(const Allocations& all);  ///< replaces the store
+    void put(AllocationCloud cloud);    ///< adds or replaces by id
+    std::optional<AllocationCloud> find(std::string_view id) const;
+    Allocations snapshot() const;
+    bool set_cloud_status(std::string_view id, AllocationStatusEnum status);
+
+    // ---- faults ----
+    void set_fault(endpoint e, fault f);
+    void set_fault_all(const fault& f);  ///< every Allocations endpoint (not health/version)
+    void clear_faults();
+
+    // ---- what the server saw ----
+    std::size_t requests(endpoint e) const;
+    std::size_t connections_accepted() const;
+    std::string last_allocation_id() const;  ///< decoded id of the last GET /allocation/{id}
+    /// A header of the last request received ("" when absent).
+    std::string last_request_header(std::string_view name) const;
+
+    struct impl;
+
+private:
+    std::shared_ptr<impl> impl_;
+};
+
+}  // namespace pieces::testing

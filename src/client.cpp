@@ -1,0 +1,69 @@
+#include "client_impl.hpp"
+
+#include <pieces/client.hpp>
+#include <pieces/error.hpp>
+#include <pieces/error_with_diagnostics.hpp>
+
+namespace pieces {
+namespace {
+
+bool has_bad_header_char(std::string_view v) {
+    return v.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+boost::system::error_code fail(diagnostics* diag, errc code, std::string why) {
+    if (diag) diag->set_client_message(std::move(why));
+    return code;
+}
+
+}  // namespace
+
+boost::system::error_code validate(const client_config& cfg, diagnostics* diag) {
+    if (cfg.pool.max_connections == 0) return fail(diag, errc::invalid_config, "pool.max_connections must be >= 1");
+    if (cfg.pool.idle_timeout.count() <= 0) return fail(diag, errc::invalid_config, "pool.idle_timeout must be > 0");
+    if (cfg.pool.connect_timeout.count() <= 0)
+        return fail(diag, errc::invalid_config, "pool.connect_timeout must be > 0");
+    if (cfg.request_timeout.count() <= 0) return fail(diag, errc::invalid_config, "request_timeout must be > 0");
+    if (cfg.max_body_size == 0) return fail(diag, errc::invalid_config, "max_body_size must be > 0");
+    if (cfg.max_header_size < 256) return fail(diag, errc::invalid_config, "max_header_size must be >= 256");
+    if (cfg.application_id && has_bad_header_char(*cfg.application_id))
+        return fail(diag, errc::invalid_header_value, "application_id contains CR, LF or NUL");
+    if (cfg.access_token && has_bad_header_char(*cfg.access_token))
+        return fail(diag, errc::invalid_header_value, "access_token contains CR, LF or NUL");
+    if (has_bad_header_char(cfg.user_agent))
+        return fail(diag, errc::invalid_header_value, "user_agent contains CR, LF or NUL");
+    detail::base_url url;
+    std::string why;
+    if (auto ec = detail::parse_base_url(cfg.url, url, why)) return fail(diag, errc::invalid_config, why);
+    return {};
+}
+
+client::client(executor_type ex, client_config cfg) {
+    diagnostics diag;
+    if (auto ec = validate(cfg, &diag)) throw error_with_diagnostics(ec, std::move(diag));
+    detail::base_url url;
+    std::string why;
+    detail::parse_base_url(cfg.url, url, why);
+    impl_ = std::make_shared<detail::client_impl>(std::move(ex), std::move(cfg), std::move(url));
+}
+
+client::client(client&&) noexcept = default;
+
+client& client::operator=(client&& other) noexcept {
+    if (this != &other) {
+        if (impl_) impl_->shutdown();
+        impl_ = std::move(other.impl_);
+    }
+    return *this;
+}
+
+client::~client() {
+    if (impl_) impl_->shutdown();
+}
+
+client::executor_type client::get_executor() const noexcept { return impl_->get_executor(); }
+const client_config& client::config() const noexcept { return impl_->config(); }
+void client::cancel() { impl_->cancel_all(); }
+pool_stats client::stats() const noexcept { return impl_->stats(); }
+
+}  // namespace pieces

@@ -1,0 +1,72 @@
+// Private: the shared state behind a client, its API objects, and its pending requests.
+#pragma once
+
+#include "http/http_types.hpp"
+#include "http/pool_state.hpp"
+
+#include <pieces/client_config.hpp>
+#include <pieces/pool_stats.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace pieces::detail {
+
+struct connection;  // a Beast stream and its read buffer; defined in http/transport.cpp
+struct connection_deleter {
+    void operator()(connection* c) const noexcept;
+};
+using connection_ptr = std::unique_ptr<connection, connection_deleter>;
+
+struct request_state;
+
+class client_impl : public std::enable_shared_from_this<client_impl> {
+public:
+    using strand_type = boost::asio::strand<boost::asio::any_io_executor>;
+
+    client_impl(boost::asio::any_io_executor ex, client_config cfg, base_url url);
+    ~client_impl();
+
+    /// Sends one request; the handler gets the reply whatever its status, or a transport error.
+    void async_send(http_request req, std::chrono::milliseconds timeout, response_handler handler);
+
+    /// Ends every pending request with operation_aborted and closes idle connections.
+    void cancel_all();
+    /// As cancel_all, and refuses new requests with errc::client_closed.
+    void shutdown();
+
+    pool_stats stats() const noexcept;
+
+    const client_config& config() const noexcept { return config_; }
+    const base_url& url() const noexcept { return url_; }
+    boost::asio::any_io_executor get_executor() const noexcept { return executor_; }
+
+    // ---- used by the transport, on the strand only ----
+    strand_type strand;
+    pool_state<connection_ptr> pool;
+    request_state* active_head = nullptr;  // intrusive list of pending requests
+    std::optional<boost::asio::ip::tcp::resolver::results_type> resolved;
+
+    // ---- counters, readable from any thread ----
+    std::atomic<std::uint64_t> connections_opened{0};
+    std::atomic<std::uint64_t> connections_reused{0};
+    std::atomic<std::uint64_t> connections_closed{0};
+    std::atomic<std::uint64_t> retries{0};
+    std::atomic<std::size_t> connections_open{0};
+    std::atomic<std::size_t> requests_in_flight{0};
+    std::atomic<std::size_t> requests_waiting{0};
+    std::atomic<bool> closed{false};
+
+private:
+    boost::asio::any_io_executor executor_;
+    client_config config_;
+    base_url url_;
+};
+
+}  // namespace pieces::detail

@@ -1,0 +1,480 @@
+// The HTTP/1.1 keep-alive transport: one coroutine per request on the client's strand.
+// Everything Beast-specific in the client is in this file.
+#include "../client_impl.hpp"
+
+#include <pieces/error.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+namespace pieces::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using clock_type = std::chrono::steady_clock;
+using boost::system::error_code;
+using asio::ip::tcp;
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+struct connection {
+    explicit connection(const client_impl::strand_type& s) : stream(s) {}
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;  // kept across requests: no reallocation per reply
+    std::size_t requests = 0;
+    clock_type::time_point idle_since{};
+    clock_type::duration idle_limit{};
+    bool connected = false;
+};
+
+void connection_deleter::operator()(connection* c) const noexcept { delete c; }
+
+struct request_state {
+    std::shared_ptr<client_impl> impl;
+    http_request req;
+    clock_type::time_point deadline;
+    response_handler handler;
+    asio::any_completion_executor work;  // keeps the handler's executor busy while we run
+    asio::cancellation_signal signal;
+    bool done = false;
+    request_state* prev = nullptr;
+    request_state* next = nullptr;
+    error_code ec;
+    http_response response;
+};
+
+namespace {
+
+// ---- pool plumbing (strand only) ----
+
+struct timed_waiter : pool_state<connection_ptr>::waiter {
+    explicit timed_waiter(const client_impl::strand_type& s, clock_type::time_point t) : timer(s, t) {}
+    asio::steady_timer timer;
+};
+
+void wake(pool_state<connection_ptr>::waiter* w) {
+    if (w) static_cast<timed_waiter*>(w)->timer.cancel();
+}
+
+void close_connection(client_impl& impl, connection& c) {
+    if (!c.connected) return;
+    error_code ignored;
+    c.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    c.stream.close();
+    c.connected = false;
+    ++impl.connections_closed;
+    --impl.connections_open;
+}
+
+auto discarder(client_impl& impl) {
+    return [&impl](connection_ptr c) { close_connection(impl, *c); };
+}
+
+void give_back(client_impl& impl, connection_ptr c, bool reusable) {
+    --impl.requests_in_flight;
+    c->idle_since = clock_type::now();
+    wake(impl.pool.release(std::move(c), reusable, discarder(impl)));
+}
+
+connection_ptr new_connection(client_impl& impl) {
+    auto c = connection_ptr(new connection(impl.strand));
+    c->idle_limit = impl.config().pool.idle_timeout;
+    return c;
+}
+
+bool is_cancelled(const asio::cancellation_state& cs) { return cs.cancelled() != asio::cancellation_type::none; }
+
+// Takes a connection from the pool, waiting in FIFO order while the deadline allows.
+asio::awaitable<error_code> acquire(request_state& st, connection_ptr& out, bool want_fresh) {
+    client_impl& impl = *st.impl;
+    const auto now = clock_type::now();
+    const auto expired = [now](const connection_ptr& c) { return now - c->idle_since >= c->idle_limit; };
+    switch (impl.pool.acquire(out, want_fresh, expired, discarder(impl))) {
+    case pool_state<connection_ptr>::outcome::got_idle:
+        ++impl.connections_reused;
+        ++impl.requests_in_flight;
+        co_return error_code{};
+    case pool_state<connection_ptr>::outcome::may_open:
+        out = new_connection(impl);
+        ++impl.requests_in_flight;
+        co_return error_code{};
+    case pool_state<connection_ptr>::outcome::must_wait: break;
+    }
+
+    timed_waiter w(impl.strand, st.deadline);
+    impl.pool.enqueue(&w);
+    ++impl.requests_waiting;
+    auto [ec] = co_await w.timer.async_wait(use_tuple);
+    --impl.requests_waiting;
+    const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
+
+    if (!w.is_granted()) {
+        impl.pool.remove(&w);
+        co_return (cancelled || ec != error_code{}) ? error_code(asio::error::operation_aborted)
+                                                    : error_code(errc::request_timeout);
+    }
+    if (cancelled || clock_type::now() >= st.deadline) {  // granted too late: pass it on
+        if (w.granted)
+            wake(impl.pool.release(std::move(w.granted), true, discarder(impl)));
+        else
+            wake(impl.pool.release_slot());
+        co_return cancelled ? error_code(asio::error::operation_aborted) : error_code(errc::request_timeout);
+    }
+    ++impl.requests_in_flight;
+    if (w.granted) {
+        ++impl.connections_reused;
+        out = std::move(w.granted);
+    } else {
+        out = new_connection(impl);
+    }
+    co_return error_code{};
+}
+
+// ---- connecting ----
+
+asio::awaitable<error_code> ensure_connected(request_state& st, connection& c, std::string& detail) {
+    if (c.connected) co_return error_code{};
+    client_impl& impl = *st.impl;
+    const base_url& url = impl.url();
+    if (!impl.resolved) {
+        error_code ec;
+        const auto addr = asio::ip::make_address(url.host, ec);
+        if (!ec) {
+            impl.resolved = tcp::resolver::results_type::create(tcp::endpoint(addr, url.port), url.host,
+                                                                std::to_string(url.port));
+        } else {
+            tcp::resolver resolver(impl.strand);
+            auto [rec, results] = co_await resolver.async_resolve(url.host, std::to_string(url.port), use_tuple);
+            if (rec == asio::error::operation_aborted) co_return rec;
+            if (rec) {
+                detail = "cannot resolve " + url.host + ": " + rec.message();
+                co_return error_code(errc::connection_failed);
+            }
+            impl.resolved = std::move(results);
+        }
+    }
+    const auto connect_deadline = std::min(st.deadline, clock_type::now() + impl.config().pool.connect_timeout);
+    c.stream.expires_at(connect_deadline);
+    auto [ec, endpoint] = co_await c.stream.async_connect(*impl.resolved, use_tuple);
+    (void)endpoint;
+    if (ec == beast::error::timeout) {
+        if (connect_deadline >= st.deadline) co_return error_code(errc::request_timeout);
+        detail = "connect to " + url.host_header + " took longer than pool.connect_timeout";
+        co_return error_code(errc::connection_failed);
+    }
+    if (ec == asio::error::operation_aborted) co_return ec;
+    if (ec) {
+        detail = "connect to " + url.host_header + ": " + ec.message();
+        co_return error_code(errc::connection_failed);
+    }
+    c.connected = true;
+    c.stream.socket().set_option(tcp::no_delay(true), ec);
+    ++impl.connections_opened;
+    ++impl.connections_open;
+    co_return error_code{};
+}
+
+// ---- one request/reply exchange ----
+
+struct exchange_result {
+    error_code ec;       // mapped to this library's codes
+    error_code raw;      // as Beast/Asio reported it
+    std::size_t written = 0;
+    bool received_any = false;
+    bool reusable = false;
+    http_response response;
+};
+
+error_code map_io_error(const error_code& ec) {
+    if (ec == beast::error::timeout) return errc::request_timeout;
+    if (ec == asio::error::operation_aborted) return ec;
+    if (ec == http::error::body_limit || ec == http::error::header_limit || ec == http::error::buffer_overflow)
+        return errc::response_too_large;
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+        ec == asio::error::connection_aborted)
+        return errc::connection_closed;
+    if (ec.category() == http::make_error_code(http::error::bad_version).category()) return errc::malformed_http;
+    return ec;
+}
+
+bool is_stale_error(const error_code& ec) {
+    return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
+}
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+    if (s.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+    return true;
+}
+
+bool is_json_type(std::string_view content_type) {
+    const auto semi = content_type.find(';');
+    const auto type = content_type.substr(0, semi);
+    if (iequals_prefix(type, "application/json")) return true;
+    return type.size() >= 5 && iequals_prefix(type.substr(type.size() - 5), "+json");
+}
+
+// `Keep-Alive: timeout=5, max=100` -> 5 s.
+std::optional<std::chrono::seconds> keep_alive_timeout(std::string_view v) {
+    const auto pos = v.find("timeout=");
+    if (pos == std::string_view::npos) return std::nullopt;
+    v.remove_prefix(pos + 8);
+    long long n = 0;
+    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || n < 0) return std::nullopt;
+    (void)p;
+    return std::chrono::seconds{n};
+}
+
+http::request<http::string_body> build_request(const client_impl& impl, http_request& r, bool last_on_connection) {
+    const auto& cfg = impl.config();
+    http::request<http::string_body> req{r.method == http_method::get ? http::verb::get : http::verb::post,
+                                         impl.url().path_prefix + r.target, 11};
+    req.set(http::field::host, impl.url().host_header);
+    req.set(http::field::user_agent, cfg.user_agent);
+    req.set(http::field::accept, r.accept);
+    if (cfg.application_id) req.set("X-Application-ID", *cfg.application_id);
+    if (cfg.access_token) req.set(http::field::authorization, "Bearer " + *cfg.access_token);
+    if (r.has_body) {
+        req.set(http::field::content_type, "application/json");
+        req.body() = r.body;  // kept in `r` for a retry
+    }
+    if (r.method == http_method::post || r.has_body) req.prepare_payload();
+    if (last_on_connection) req.keep_alive(false);
+    return req;
+}
+
+asio::awaitable<exchange_result> exchange(request_state& st, connection& c) {
+    client_impl& impl = *st.impl;
+    const auto& cfg = impl.config();
+    exchange_result out;
+    ++c.requests;
+    const bool last = cfg.pool.max_requests_per_connection != 0 && c.requests >= cfg.pool.max_requests_per_connection;
+    auto req = build_request(impl, st.req, last);
+
+    c.stream.expires_at(st.deadline);
+    auto [wec, written] = co_await http::async_write(c.stream, req, use_tuple);
+    out.written = written;
+    if (wec) {
+        out.raw = wec;
+        out.ec = map_io_error(wec);
+        co_return out;
+    }
+
+    for (;;) {
+        http::response_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(cfg.max_header_size, UINT32_MAX)));
+        parser.body_limit(cfg.max_body_size);
+        auto [rec, n] = co_await http::async_read(c.stream, c.buffer, parser, use_tuple);
+        (void)n;
+        out.received_any = out.received_any || parser.got_some();
+        if (rec) {
+            out.raw = rec;
+            out.ec = map_io_error(rec);
+            if (rec == http::error::body_limit || rec == http::error::header_limit)
+                out.response.error_detail = rec == http::error::body_limit
+                                                ? "reply body over max_body_size (" + std::to_string(cfg.max_body_size) + " bytes)"
+                                                : "reply header over max_header_size";
+            else if (out.ec == errc::malformed_http)
+                out.response.error_detail = rec.message();
+            co_return out;
+        }
+        auto& res = parser.get();
+        const unsigned status = res.result_int();
+        if (status >= 100 && status < 200 && status != 101) continue;  // interim reply: read the real one
+
+        out.response.status = status;
+        out.response.json_content = is_json_type(res[http::field::content_type]);
+        if (auto ka = keep_alive_timeout(res["Keep-Alive"]))
+            c.idle_limit = std::min<clock_type::duration>(cfg.pool.idle_timeout, *ka);
+        out.reusable = res.keep_alive() && !last && status != 101;
+        out.response.body = std::move(res.body());
+        co_return out;
+    }
+}
+
+asio::awaitable<void> run_request(std::shared_ptr<request_state> st) {
+    co_await asio::this_coro::throw_if_cancelled(false);
+    client_impl& impl = *st->impl;
+    bool want_fresh = false;
+    for (int attempt = 0;; ++attempt) {
+        connection_ptr conn;
+        if (auto ec = co_await acquire(*st, conn, want_fresh)) {
+            st->ec = ec;
+            co_return;
+        }
+        const bool reused = conn->requests > 0;
+        if (auto ec = co_await ensure_connected(*st, *conn, st->response.error_detail)) {
+            --impl.requests_in_flight;
+            wake(impl.pool.release_slot());
+            st->ec = ec;
+            co_return;
+        }
+        auto r = co_await exchange(*st, *conn);
+        if (!r.ec) {
+            give_back(impl, std::move(conn), r.reusable);
+            st->response = std::move(r.response);
+            co_return;
+        }
+        give_back(impl, std::move(conn), false);
+        // A kept-alive connection the server had already closed: retry once on a fresh one, but never
+        // re-send a POST the server may have received.
+        const bool stale = reused && !r.received_any && is_stale_error(r.raw);
+        if (attempt == 0 && stale && (st->req.method == http_method::get || r.written == 0)) {
+            ++impl.retries;
+            want_fresh = true;
+            continue;
+        }
+        st->ec = r.ec;
+        st->response = std::move(r.response);
+        if (st->response.error_detail.empty() && r.raw) st->response.error_detail = r.raw.message();
+        co_return;
+    }
+}
+
+// ---- starting and completing ----
+
+void link(client_impl& impl, request_state* r) {
+    r->next = impl.active_head;
+    if (impl.active_head) impl.active_head->prev = r;
+    impl.active_head = r;
+}
+
+void unlink(client_impl& impl, request_state* r) {
+    if (r->prev) r->prev->next = r->next;
+    else if (impl.active_head == r) impl.active_head = r->next;
+    if (r->next) r->next->prev = r->prev;
+    r->prev = r->next = nullptr;
+}
+
+void complete(const std::shared_ptr<request_state>& st) {
+    st->done = true;
+    unlink(*st->impl, st.get());
+    auto ex = asio::get_associated_executor(st->handler, st->impl->get_executor());
+    asio::dispatch(ex, [h = std::move(st->handler), work = std::move(st->work), ec = st->ec,
+                        res = std::move(st->response)]() mutable {
+        asio::get_associated_cancellation_slot(h).clear();
+        std::move(h)(ec, std::move(res));
+    });
+}
+
+void on_coroutine_done(const std::shared_ptr<request_state>& st, std::exception_ptr e) {
+    if (e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const boost::system::system_error& se) {
+            st->ec = se.code();
+        } catch (const std::bad_alloc&) {
+            st->ec = make_error_code(boost::system::errc::not_enough_memory);
+        } catch (...) {
+            st->ec = make_error_code(boost::system::errc::io_error);
+        }
+    }
+    complete(st);
+}
+
+void start(const std::shared_ptr<request_state>& st) {
+    client_impl& impl = *st->impl;
+    if (impl.closed) {
+        st->ec = asio::error::operation_aborted;
+        complete(st);
+        return;
+    }
+    link(impl, st.get());
+    asio::co_spawn(impl.strand, run_request(st),
+                   asio::bind_cancellation_slot(
+                       st->signal.slot(),
+                       asio::bind_executor(impl.strand, [st](std::exception_ptr e) { on_coroutine_done(st, e); })));
+}
+
+// Installed on the caller's cancellation slot: hops to the strand, where the request lives.
+struct cancel_forwarder {
+    std::weak_ptr<request_state> state;
+    client_impl::strand_type strand;
+    void operator()(asio::cancellation_type type) {
+        if ((type & asio::cancellation_type::terminal) == asio::cancellation_type::none) return;
+        asio::post(strand, [w = state] {
+            if (auto s = w.lock(); s && !s->done) s->signal.emit(asio::cancellation_type::terminal);
+        });
+    }
+};
+
+}  // namespace
+
+client_impl::client_impl(asio::any_io_executor ex, client_config cfg, base_url url)
+    : strand(asio::make_strand(ex)),
+      pool(cfg.pool.max_connections),
+      executor_(std::move(ex)),
+      config_(std::move(cfg)),
+      url_(std::move(url)) {}
+
+client_impl::~client_impl() {
+    for (auto& c : pool.take_all_idle()) close_connection(*this, *c);
+}
+
+void client_impl::async_send(http_request req, std::chrono::milliseconds timeout, response_handler handler) {
+    auto st = std::make_shared<request_state>();
+    st->impl = shared_from_this();
+    st->req = std::move(req);
+    st->deadline = clock_type::now() + timeout;
+    st->handler = std::move(handler);
+    st->work = asio::prefer(asio::get_associated_executor(st->handler, executor_),
+                            asio::execution::outstanding_work.tracked);
+    if (closed) {
+        st->ec = errc::client_closed;
+        asio::post(strand, [st] { complete(st); });
+        return;
+    }
+    auto slot = asio::get_associated_cancellation_slot(st->handler);
+    if (slot.is_connected()) slot.template emplace<cancel_forwarder>(cancel_forwarder{st, strand});
+    asio::dispatch(strand, [st] { start(st); });
+}
+
+void client_impl::cancel_all() {
+    asio::post(strand, [self = shared_from_this()] {
+        for (request_state* r = self->active_head; r != nullptr; r = r->next)
+            if (!r->done) r->signal.emit(asio::cancellation_type::terminal);
+        for (auto& c : self->pool.take_all_idle()) close_connection(*self, *c);
+    });
+}
+
+void client_impl::shutdown() {
+    closed = true;
+    cancel_all();
+}
+
+pool_stats client_impl::stats() const noexcept {
+    pool_stats s;
+    s.connections_opened = connections_opened;
+    s.connections_reused = connections_reused;
+    s.connections_closed = connections_closed;
+    s.retries = retries;
+    s.connections_open = connections_open;
+    s.requests_in_flight = requests_in_flight;
+    s.requests_waiting = requests_waiting;
+    return s;
+}
+
+}  // namespace pieces::detail

@@ -1,0 +1,208 @@
+// The emulator's HTTP server: Beast on loopback, one coroutine per connection, faults applied to the bytes.
+#include "emulator_state.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <atomic>
+#include <sstream>
+
+namespace pieces::testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+struct session {
+    explicit session(tcp::socket s) : stream(std::move(s)) {}
+    beast::tcp_stream stream;
+};
+
+struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
+    impl(asio::any_io_executor ex, const emulator_options& opts)
+        : executor(ex), acceptor(asio::make_strand(ex)), state(opts.cloud_mode) {
+        const tcp::endpoint ep(asio::ip::make_address(opts.address), opts.port);
+        acceptor.open(ep.protocol());
+        acceptor.set_option(tcp::acceptor::reuse_address(true));
+        acceptor.bind(ep);
+        acceptor.listen(asio::socket_base::max_listen_connections);
+        port = acceptor.local_endpoint().port();
+    }
+
+    static asio::awaitable<void> accept_loop(std::shared_ptr<impl> self) {
+        auto& acceptor = self->acceptor;
+        for (;;) {
+            auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(self->executor), use_tuple);
+            if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+            if (ec) continue;  // e.g. too many open files: keep serving the others
+            ++self->accepted;
+            auto s = std::make_shared<session>(std::move(socket));
+            {
+                std::lock_guard lock(self->sessions_mutex);
+                std::erase_if(self->sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
+                self->sessions.push_back(s);
+            }
+            asio::co_spawn(s->stream.get_executor(), serve(self, s), asio::detached);
+        }
+    }
+
+    static asio::awaitable<void> write_bytes(session& s, std::string_view bytes) {
+        auto [ec, n] = co_await asio::async_write(s.stream, asio::buffer(bytes.data(), bytes.size()), use_tuple);
+        (void)n;
+        co_return;
+    }
+
+    static asio::awaitable<void> serve(std::shared_ptr<impl> self, std::shared_ptr<session> s) {
+        beast::flat_buffer buffer;
+        std::size_t served = 0;
+        for (;;) {
+            http::request_parser<http::string_body> parser;
+            parser.body_limit(64 * 1024 * 1024);
+            auto [ec, n] = co_await http::async_read(s->stream, buffer, parser, use_tuple);
+            (void)n;
+            if (ec) break;
+            auto& req = parser.get();
+
+            detail::request_view view;
+            view.is_get = req.method() == http::verb::get;
+            view.is_post = req.method() == http::verb::post;
+            view.target = req.target();
+            view.body = req.body();
+            for (const auto& field : req) {
+                std::string name(field.name_string());
+                for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                view.headers[name] = std::string(field.value());
+            }
+            detail::reply r = self->state.handle(view);
+            const fault& f = r.applied;
+            ++served;
+
+            if (f.latency.count() > 0) {
+                asio::steady_timer t(s->stream.get_executor(), f.latency);
+                co_await t.async_wait(use_tuple);
+            }
+            if (f.raw_reply) {
+                co_await write_bytes(*s, *f.raw_reply);
+                break;
+            }
+            if (f.close == fault::close_mode::before_reply) break;
+
+            http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
+            res.set(http::field::server, "pieces-os-emulator");
+            res.set(http::field::content_type, r.content_type);
+            const bool keep_alive = req.keep_alive() && !f.connection_close &&
+                                    !(f.close_after_requests != 0 && served >= f.close_after_requests);
+            res.keep_alive(keep_alive);
+            res.body() = std::move(r.body);
+            if (f.chunked) res.chunked(true);
+            else res.prepare_payload();
+
+            std::ostringstream os;
+            os << res;
+            const std::string bytes = os.str();
+            const std::size_t header_end = bytes.find("\r\n\r\n") + 4;
+
+            if (f.close == fault::close_mode::after_headers) {
+                co_await write_bytes(*s, std::string_view(bytes).substr(0, header_end));
+                break;
+            }
+            if (f.close == fault::close_mode::mid_body) {
+                co_await write_bytes(*s, std::string_view(bytes).substr(0, header_end + (bytes.size() - header_end) / 2));
+                break;
+            }
+            if (f.trickle_interval.count() > 0) {
+                const std::size_t step = std::max<std::size_t>(1, f.trickle_bytes);
+                bool ok = true;
+                for (std::size_t pos = 0; pos < bytes.size() && ok; pos += step) {
+                    auto [wec, wn] = co_await asio::async_write(
+                        s->stream, asio::buffer(bytes.data() + pos, std::min(step, bytes.size() - pos)), use_tuple);
+                    (void)wn;
+                    ok = !wec;
+                    if (ok && pos + step < bytes.size()) {
+                        asio::steady_timer t(s->stream.get_executor(), f.trickle_interval);
+                        co_await t.async_wait(use_tuple);
+                    }
+                }
+                if (!ok) break;
+            } else {
+                auto [wec, wn] = co_await asio::async_write(s->stream, asio::buffer(bytes), use_tuple);
+                (void)wn;
+                if (wec) break;
+            }
+            if (!keep_alive) break;
+        }
+        beast::error_code ignored;
+        s->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        s->stream.close();
+    }
+
+    void stop() {
+        asio::post(acceptor.get_executor(), [self = shared_from_this()] {
+            beast::error_code ignored;
+            self->acceptor.close(ignored);
+        });
+        std::lock_guard lock(sessions_mutex);
+        for (auto& w : sessions)
+            if (auto s = w.lock())
+                asio::post(s->stream.get_executor(), [s] {
+                    beast::error_code ignored;
+                    s->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                    s->stream.close();
+                });
+        sessions.clear();
+    }
+
+    asio::any_io_executor executor;
+    tcp::acceptor acceptor;
+    unsigned short port = 0;
+    detail::emulator_state state;
+    std::atomic<std::size_t> accepted{0};
+    std::mutex sessions_mutex;
+    std::vector<std::weak_ptr<session>> sessions;
+};
+
+emulator::emulator(asio::any_io_executor ex, emulator_options opts)
+    : impl_(std::make_shared<impl>(std::move(ex), opts)) {
+    asio::co_spawn(impl_->acceptor.get_executor(), impl::accept_loop(impl_), asio::detached);
+}
+
+emulator::~emulator() { impl_->stop(); }
+
+unsigned short emulator::port() const noexcept { return impl_->port; }
+std::string emulator::url() const { return "http://127.0.0.1:" + std::to_string(impl_->port); }
+void emulator::stop() { impl_->stop(); }
+
+void emulator::seed(const Allocations& all) { impl_->state.seed(all); }
+void emulator::put(AllocationCloud cloud) { impl_->state.put(std::move(cloud)); }
+std::optional<AllocationCloud> emulator::find(std::string_view id) const { return impl_->state.find(id); }
+Allocations emulator::snapshot() const { return impl_->state.snapshot(); }
+bool emulator::set_cloud_status(std::string_view id, AllocationStatusEnum s) { return impl_->state.set_cloud_status(id, s); }
+
+void emulator::set_fault(endpoint e, fault f) { impl_->state.set_fault(e, std::move(f)); }
+void emulator::set_fault_all(const fault& f) {
+    for (std::size_t i = 0; i < static_cast<std::size_t>(endpoint::health); ++i)
+        impl_->state.set_fault(static_cast<endpoint>(i), f);
+}
+void emulator::clear_faults() { impl_->state.clear_faults(); }
+
+std::size_t emulator::requests(endpoint e) const { return impl_->state.requests(e); }
+std::size_t emulator::connections_accepted() const { return impl_->accepted; }
+std::string emulator::last_allocation_id() const { return impl_->state.last_allocation_id(); }
+std::string emulator::last_request_header(std::string_view name) const { return impl_->state.last_request_header(name); }
+
+}  // namespace pieces::testing

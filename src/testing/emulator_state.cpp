@@ -1,0 +1,277 @@
+// The emulator's behaviour: what a local Pieces OS answers on each Allocations endpoint.
+#include "emulator_state.hpp"
+
+#include <pieces/models/json.hpp>
+#include <pieces/version.hpp>
+
+#include <boost/url/pct_string_view.hpp>
+
+#include <algorithm>
+#include <random>
+
+namespace pieces::testing {
+
+namespace {
+constexpr std::array<std::string_view, endpoint_count> endpoint_names{
+    "connect", "create", "delete_allocation", "disconnect", "reconnect",
+    "snapshot", "allocation_snapshot", "update", "health", "version"};
+}
+
+std::string_view to_string(endpoint e) noexcept { return endpoint_names[static_cast<std::size_t>(e)]; }
+
+std::optional<endpoint> endpoint_from_string(std::string_view s) noexcept {
+    for (std::size_t i = 0; i < endpoint_names.size(); ++i)
+        if (endpoint_names[i] == s) return static_cast<endpoint>(i);
+    return std::nullopt;
+}
+
+}  // namespace pieces::testing
+
+namespace pieces::testing::detail {
+namespace {
+
+std::string random_uuid() {
+    std::random_device rd;
+    std::uniform_int_distribution<int> hex(0, 15);
+    std::string s = "xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx";
+    for (char& c : s)
+        if (c == 'x') c = "0123456789abcdef"[hex(rd)];
+    return s;
+}
+
+reply text(unsigned status, std::string body) { return {status, "text/plain; charset=utf-8", std::move(body), {}}; }
+reply json(std::string body) { return {200, "application/json; charset=utf-8", std::move(body), {}}; }
+
+GroupedTimestamp now_stamp() {
+    GroupedTimestamp t;
+    t.value = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    t.readable = "just now";
+    return t;
+}
+
+EmbeddedModelSchema schema() { return {0, EmbeddedModelSchemaSemanticVersionEnum::MAJOR_0_MINOR_0_PATCH_1, {}}; }
+
+AllocationCloud new_cloud_for(const UserProfile& user) {
+    AllocationCloud c;
+    c.schema = schema();
+    c.id = user.id;
+    c.user = user.id;
+    c.urls.base = {std::nullopt, "https://pieces-cloud-us-central1.run.app/" + user.id.substr(0, 8),
+                   AllocationStatusEnum::RUNNING, {}};
+    c.urls.id = {std::nullopt, "https://" + user.id + ".pieces.cloud", AllocationStatusEnum::RUNNING, {}};
+    if (user.vanityname)
+        c.urls.vanity = AllocationCloudUrl{std::nullopt, "https://" + *user.vanityname + ".pieces.cloud",
+                                           AllocationStatusEnum::RUNNING, {}};
+    c.status.cloud = AllocationStatusEnum::RUNNING;
+    c.project = "pieces-production";
+    c.updated = now_stamp();
+    c.version = version_string;
+    c.region = "us-central1";
+    return c;
+}
+
+template <model T>
+std::optional<T> parse_body(std::string_view body, std::string& why) {
+    diagnostics d;
+    auto r = try_from_json<T>(body, &d);
+    if (!r) {
+        why = d.client_message();
+        return std::nullopt;
+    }
+    return std::move(*r);
+}
+
+}  // namespace
+
+emulator_state::emulator_state(bool cloud_mode) : cloud_mode_(cloud_mode), health_id_(random_uuid()) {}
+
+AllocationCloud* emulator_state::find_locked(std::string_view id) {
+    auto it = std::find_if(clouds_.begin(), clouds_.end(), [&](const AllocationCloud& c) { return c.id == id; });
+    return it == clouds_.end() ? nullptr : &*it;
+}
+
+reply emulator_state::handle(const request_view& req) {
+    std::lock_guard lock(mutex_);
+    last_headers_ = req.headers;
+    std::optional<endpoint> which;
+    reply r = route(req, which);
+    if (!which) return r;
+    const auto i = static_cast<std::size_t>(*which);
+    ++counts_[i];
+    if (auto& f = faults_[i]) {
+        r.applied = *f;
+        if (f->times > 0 && --f->times == 0) f.reset();
+        if (r.applied.status != 0) r = {static_cast<unsigned>(r.applied.status), "text/plain; charset=utf-8",
+                                         r.applied.body, r.applied};
+        else if (r.applied.payload == fault::body_mode::malformed_json)
+            r.body = R"({"iterable": [{"id": "6f1c2a9e", "user": )";
+        else if (r.applied.payload == fault::body_mode::wrong_type)
+            r = {200, "application/json", R"({"id":7,"user":7,"urls":7,"status":7,"project":7,"iterable":7})",
+                 r.applied};
+    }
+    return r;
+}
+
+reply emulator_state::route(const request_view& req, std::optional<endpoint>& which) {
+    std::string_view path = req.target.substr(0, req.target.find('?'));
+    if (req.is_get) {
+        if (path == "/allocations") {
+            which = endpoint::snapshot;
+            Allocations all{schema(), clouds_, {}};
+            return json(to_json(all));
+        }
+        if (path.starts_with("/allocation/")) {
+            which = endpoint::allocation_snapshot;
+            const auto segment = path.substr(12);
+            auto pct = boost::urls::make_pct_string_view(segment);
+            if (segment.empty() || segment.find('/') != std::string_view::npos || !pct)
+                return text(404, "Not found.");
+            last_id_ = pct->decode();
+            if (auto* c = find_locked(last_id_)) return json(to_json(*c));
+            return text(410, "Cloud not found.");
+        }
+        if (path == "/.well-known/health") {
+            which = endpoint::health;
+            return text(200, "ok:" + health_id_);
+        }
+        if (path == "/.well-known/version") {
+            which = endpoint::version;
+            return text(200, std::string(version_string) + "-emulator");
+        }
+    } else if (req.is_post) {
+        if (path == "/allocations/connect") return which = endpoint::connect, connect(req.body);
+        if (path == "/allocations/disconnect") return which = endpoint::disconnect, disconnect(req.body);
+        if (path == "/allocations/reconnect") return which = endpoint::reconnect, reconnect(req.body);
+        if (path == "/allocation/update") return which = endpoint::update, update(req.body);
+        if (path == "/allocations/create") return which = endpoint::create, create(req.body);
+        if (path == "/allocations/delete") return which = endpoint::delete_allocation, remove(req.body);
+    }
+    return text(404, "Not found.");
+}
+
+reply emulator_state::connect(std::string_view body) {
+    if (body.empty()) return text(500, "No user is logged in: post the UserProfile to connect.");
+    std::string why;
+    auto user = parse_body<UserProfile>(body, why);
+    if (!user) return text(500, "Invalid UserProfile: " + why);
+    if (auto* c = find_locked(user->id)) {
+        c->status.cloud = AllocationStatusEnum::RUNNING;
+        return json(to_json(*c));
+    }
+    clouds_.push_back(new_cloud_for(*user));
+    return json(to_json(clouds_.back()));
+}
+
+reply emulator_state::disconnect(std::string_view body) {
+    std::string why;
+    auto cloud = body.empty() ? std::nullopt : parse_body<AllocationCloud>(body, why);
+    if (!cloud) return text(500, body.empty() ? "No allocation given." : "Invalid AllocationCloud: " + why);
+    auto* c = find_locked(cloud->id);
+    if (!c) return text(500, "No allocation with id " + cloud->id + ".");
+    c->status.cloud = AllocationStatusEnum::DISCONNECTED;
+    return text(200, c->id);
+}
+
+reply emulator_state::reconnect(std::string_view body) {
+    std::string why;
+    auto cloud = body.empty() ? std::nullopt : parse_body<AllocationCloud>(body, why);
+    if (!cloud) return text(500, body.empty() ? "No allocation given." : "Invalid AllocationCloud: " + why);
+    auto* c = find_locked(cloud->id);
+    if (!c) return text(500, "No allocation with id " + cloud->id + ".");
+    c->status.cloud = AllocationStatusEnum::RUNNING;
+    c->updated = now_stamp();
+    return json(to_json(*c));
+}
+
+reply emulator_state::update(std::string_view body) {
+    std::string why;
+    auto cloud = body.empty() ? std::nullopt : parse_body<AllocationCloud>(body, why);
+    if (!cloud) return text(500, body.empty() ? "No allocation given." : "Invalid AllocationCloud: " + why);
+    auto* c = find_locked(cloud->id);
+    if (!c) return text(500, "No allocation with id " + cloud->id + ".");
+    *c = std::move(*cloud);
+    return json(to_json(*c));
+}
+
+reply emulator_state::create(std::string_view body) {
+    if (!cloud_mode_) return text(500, "allocations/create is unimplemented locally; it is only used within the cloud.");
+    std::string why;
+    auto cloud = body.empty() ? std::nullopt : parse_body<AllocationCloud>(body, why);
+    if (!cloud) return text(500, body.empty() ? "No allocation given." : "Invalid AllocationCloud: " + why);
+    if (auto* c = find_locked(cloud->id)) return json(to_json(*c));
+    clouds_.push_back(std::move(*cloud));
+    return json(to_json(clouds_.back()));
+}
+
+reply emulator_state::remove(std::string_view body) {
+    if (!cloud_mode_) return text(500, "allocations/delete is unimplemented locally; it is only used within the cloud.");
+    std::string why;
+    auto cloud = body.empty() ? std::nullopt : parse_body<AllocationCloud>(body, why);
+    if (!cloud) return text(500, body.empty() ? "No allocation given." : "Invalid AllocationCloud: " + why);
+    auto it = std::find_if(clouds_.begin(), clouds_.end(), [&](const AllocationCloud& c) { return c.id == cloud->id; });
+    if (it == clouds_.end()) return text(500, "No allocation with id " + cloud->id + ".");
+    std::string id = it->id;
+    clouds_.erase(it);
+    return text(200, id);
+}
+
+void emulator_state::seed(const Allocations& all) {
+    std::lock_guard lock(mutex_);
+    clouds_ = all.iterable;
+}
+
+void emulator_state::put(AllocationCloud cloud) {
+    std::lock_guard lock(mutex_);
+    if (auto* c = find_locked(cloud.id)) *c = std::move(cloud);
+    else clouds_.push_back(std::move(cloud));
+}
+
+std::optional<AllocationCloud> emulator_state::find(std::string_view id) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& c : clouds_)
+        if (c.id == id) return c;
+    return std::nullopt;
+}
+
+Allocations emulator_state::snapshot() const {
+    std::lock_guard lock(mutex_);
+    return {schema(), clouds_, {}};
+}
+
+bool emulator_state::set_cloud_status(std::string_view id, AllocationStatusEnum status) {
+    std::lock_guard lock(mutex_);
+    auto* c = find_locked(id);
+    if (!c) return false;
+    c->status.cloud = status;
+    return true;
+}
+
+void emulator_state::set_fault(endpoint e, fault f) {
+    std::lock_guard lock(mutex_);
+    faults_[static_cast<std::size_t>(e)] = std::move(f);
+}
+
+void emulator_state::clear_faults() {
+    std::lock_guard lock(mutex_);
+    for (auto& f : faults_) f.reset();
+}
+
+std::size_t emulator_state::requests(endpoint e) const {
+    std::lock_guard lock(mutex_);
+    return counts_[static_cast<std::size_t>(e)];
+}
+
+std::string emulator_state::last_allocation_id() const {
+    std::lock_guard lock(mutex_);
+    return last_id_;
+}
+
+std::string emulator_state::last_request_header(std::string_view name) const {
+    std::string key(name);
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::lock_guard lock(mutex_);
+    auto it = last_headers_.find(key);
+    return it == last_headers_.end() ? std::string{} : it->second;
+}
+
+}  // namespace pieces::testing::detail

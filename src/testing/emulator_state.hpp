@@ -1,0 +1,67 @@
+// Private: the emulator's store, faults and routing, behind one mutex. No sockets here.
+#pragma once
+
+#include <pieces/testing/emulator.hpp>
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace pieces::testing::detail {
+
+struct reply {
+    unsigned status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+    fault applied;  // the fault to apply to this reply (default: none)
+};
+
+struct request_view {
+    bool is_get = false;
+    bool is_post = false;
+    std::string_view target;
+    std::string_view body;
+    std::map<std::string, std::string> headers;  // lower-case names
+};
+
+class emulator_state {
+public:
+    explicit emulator_state(bool cloud_mode);
+
+    reply handle(const request_view& req);
+
+    void seed(const Allocations& all);
+    void put(AllocationCloud cloud);
+    std::optional<AllocationCloud> find(std::string_view id) const;
+    Allocations snapshot() const;
+    bool set_cloud_status(std::string_view id, AllocationStatusEnum status);
+
+    void set_fault(endpoint e, fault f);
+    void clear_faults();
+
+    std::size_t requests(endpoint e) const;
+    std::string last_allocation_id() const;
+    std::string last_request_header(std::string_view name) const;
+
+private:
+    reply route(const request_view& req, std::optional<endpoint>& which);
+    reply connect(std::string_view body);
+    reply reconnect(std::string_view body);
+    reply disconnect(std::string_view body);
+    reply update(std::string_view body);
+    reply create(std::string_view body);
+    reply remove(std::string_view body);
+    AllocationCloud* find_locked(std::string_view id);
+
+    mutable std::mutex mutex_;
+    const bool cloud_mode_;
+    const std::string health_id_;
+    std::vector<AllocationCloud> clouds_;
+    std::array<std::optional<fault>, endpoint_count> faults_{};
+    std::array<std::size_t, endpoint_count> counts_{};
+    std::string last_id_;
+    std::map<std::string, std::string> last_headers_;
+};
+
+}  // namespace pieces::testing::detail
