@@ -8,3 +8,9 @@
 #include <pieces/models/allocations.hpp>
 #include <pieces/models/user_profile.hpp>
 #include <pieces/models/json.hpp>
+#include <pieces/client_config.hpp>
+#include <pieces/call_options.hpp>
+#include <pieces/pool_stats.hpp>
+#include <pieces/client.hpp>
+#include <pieces/allocations_api.hpp>
+#include <pieces/allocation_api.hpp>

@@ -49,6 +49,9 @@ struct connection {
 void connection_deleter::operator()(connection* c) const noexcept { delete c; }
 
 struct request_state {
+    // Boost 1.81's any_completion_handler move-assignment recurses forever: only ever move-construct it.
+    explicit request_state(response_handler h) : handler(std::move(h)) {}
+
     std::shared_ptr<client_impl> impl;
     http_request req;
     clock_type::time_point deadline;
@@ -172,6 +175,7 @@ asio::awaitable<error_code> ensure_connected(request_state& st, connection& c, s
             impl.resolved = std::move(results);
         }
     }
+    if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return error_code(asio::error::operation_aborted);
     const auto connect_deadline = std::min(st.deadline, clock_type::now() + impl.config().pool.connect_timeout);
     c.stream.expires_at(connect_deadline);
     auto [ec, endpoint] = co_await c.stream.async_connect(*impl.resolved, use_tuple);
@@ -274,6 +278,11 @@ asio::awaitable<exchange_result> exchange(request_state& st, connection& c) {
     const bool last = cfg.pool.max_requests_per_connection != 0 && c.requests >= cfg.pool.max_requests_per_connection;
     auto req = build_request(impl, st.req, last);
 
+    // A cancellation that arrived between two operations is only recorded in the state: honour it here.
+    if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+        out.ec = out.raw = asio::error::operation_aborted;
+        co_return out;
+    }
     c.stream.expires_at(st.deadline);
     auto [wec, written] = co_await http::async_write(c.stream, req, use_tuple);
     out.written = written;
@@ -284,6 +293,10 @@ asio::awaitable<exchange_result> exchange(request_state& st, connection& c) {
     }
 
     for (;;) {
+        if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
+            out.ec = out.raw = asio::error::operation_aborted;
+            co_return out;
+        }
         http::response_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(cfg.max_header_size, UINT32_MAX)));
         parser.body_limit(cfg.max_body_size);
@@ -435,11 +448,10 @@ client_impl::~client_impl() {
 }
 
 void client_impl::async_send(http_request req, std::chrono::milliseconds timeout, response_handler handler) {
-    auto st = std::make_shared<request_state>();
+    auto st = std::make_shared<request_state>(std::move(handler));
     st->impl = shared_from_this();
     st->req = std::move(req);
     st->deadline = clock_type::now() + timeout;
-    st->handler = std::move(handler);
     st->work = asio::prefer(asio::get_associated_executor(st->handler, executor_),
                             asio::execution::outstanding_work.tracked);
     if (closed) {

@@ -1,0 +1,76 @@
+// Test helpers: run a coroutine to completion on an io_context, failing the test if it throws or hangs.
+#pragma once
+
+#include <pieces/allocations.hpp>
+#include <pieces/testing/emulator.hpp>
+
+#include "fixtures.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <exception>
+#include <optional>
+
+namespace pieces_test {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+/// Runs the io_context until `done()` holds; fails the test after `limit` (a hang is a failure, not a wait).
+template <class Pred>
+void run_until(asio::io_context& ioc, Pred done, std::chrono::milliseconds limit = 20s) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    ioc.restart();
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > end) FAIL("timed out waiting for the io_context");
+        ioc.run_one_for(50ms);
+    }
+}
+
+/// Runs `aw` to completion; rethrows what it threw, so a throwing coroutine fails the test.
+template <class T>
+T run(asio::io_context& ioc, asio::awaitable<T> aw, std::chrono::milliseconds limit = 20s) {
+    std::exception_ptr error;
+    std::optional<T> result;
+    bool done = false;
+    asio::co_spawn(ioc, std::move(aw), [&](std::exception_ptr e, T v) {
+        error = e;
+        if (!e) result.emplace(std::move(v));
+        done = true;
+    });
+    run_until(ioc, [&] { return done; }, limit);
+    if (error) std::rethrow_exception(error);
+    return std::move(*result);
+}
+
+inline void run(asio::io_context& ioc, asio::awaitable<void> aw, std::chrono::milliseconds limit = 20s) {
+    std::exception_ptr error;
+    bool done = false;
+    asio::co_spawn(ioc, std::move(aw), [&](std::exception_ptr e) {
+        error = e;
+        done = true;
+    });
+    run_until(ioc, [&] { return done; }, limit);
+    if (error) std::rethrow_exception(error);
+}
+
+/// An emulator seeded with the 3-cloud fixture, and a client for it.
+struct emulator_fixture {
+    explicit emulator_fixture(pieces::client_config cfg = {}) : emu(ioc.get_executor()) {
+        emu.seed(pieces::from_json<pieces::Allocations>(read_fixture("allocations.json")));
+        cfg.url = emu.url();
+        cli.emplace(ioc, cfg);
+    }
+    asio::io_context ioc;
+    pieces::testing::emulator emu;
+    std::optional<pieces::client> cli;
+};
+
+inline long long ms_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace pieces_test

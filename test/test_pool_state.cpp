@@ -1,0 +1,114 @@
+// The pool's bookkeeping as a state machine, without I/O.
+#include "../src/http/pool_state.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+
+using pool = pieces::detail::pool_state<std::unique_ptr<int>>;
+using conn = std::unique_ptr<int>;
+
+namespace {
+auto never_expired = [](const conn&) { return false; };
+auto always_expired = [](const conn&) { return true; };
+}  // namespace
+
+TEST_CASE("pool_state: opens up to max, then waits") {
+    pool p(2);
+    std::vector<conn> discarded;
+    auto discard = [&](conn c) { discarded.push_back(std::move(c)); };
+    conn a, b, c;
+    CHECK(p.acquire(a, false, never_expired, discard) == pool::outcome::may_open);
+    CHECK(p.acquire(b, false, never_expired, discard) == pool::outcome::may_open);
+    CHECK(p.acquire(c, false, never_expired, discard) == pool::outcome::must_wait);
+    CHECK(p.open() == 2);
+}
+
+TEST_CASE("pool_state: released connections go to waiters in FIFO order, then to idle") {
+    pool p(1);
+    auto discard = [](conn) {};
+    conn a;
+    REQUIRE(p.acquire(a, false, never_expired, discard) == pool::outcome::may_open);
+    pool::waiter w1, w2;
+    p.enqueue(&w1);
+    p.enqueue(&w2);
+    CHECK(p.release(std::make_unique<int>(1), true, discard) == &w1);
+    CHECK(*w1.granted == 1);
+    CHECK_FALSE(w2.is_granted());
+    CHECK(p.release(std::move(w1.granted), true, discard) == &w2);
+    CHECK(p.release(std::move(w2.granted), true, discard) == nullptr);
+    CHECK(p.idle() == 1);
+    CHECK(p.open() == 1);
+}
+
+TEST_CASE("pool_state: a broken connection passes its slot to the first waiter") {
+    pool p(1);
+    int discards = 0;
+    auto discard = [&](conn) { ++discards; };
+    conn a;
+    REQUIRE(p.acquire(a, false, never_expired, discard) == pool::outcome::may_open);
+    pool::waiter w;
+    p.enqueue(&w);
+    CHECK(p.release(std::make_unique<int>(1), false, discard) == &w);
+    CHECK(discards == 1);
+    CHECK(w.slot_granted);
+    CHECK(p.open() == 1);
+    CHECK(p.release_slot() == nullptr);
+    CHECK(p.open() == 0);
+}
+
+TEST_CASE("pool_state: expired idle connections are discarded, most recent is reused") {
+    pool p(3);
+    std::vector<int> discarded;
+    auto discard = [&](conn c) { discarded.push_back(*c); };
+    conn x, y;
+    REQUIRE(p.acquire(x, false, never_expired, discard) == pool::outcome::may_open);
+    REQUIRE(p.acquire(y, false, never_expired, discard) == pool::outcome::may_open);
+    p.release(std::make_unique<int>(1), true, discard);
+    p.release(std::make_unique<int>(2), true, discard);
+    conn got;
+    CHECK(p.acquire(got, false, never_expired, discard) == pool::outcome::got_idle);
+    CHECK(*got == 2);
+    p.release(std::move(got), true, discard);
+    CHECK(p.acquire(got, false, always_expired, discard) == pool::outcome::may_open);
+    CHECK(discarded.size() == 2);
+    CHECK(p.open() == 1);
+}
+
+TEST_CASE("pool_state: want_fresh never reuses, and makes room in a full pool") {
+    pool p(1);
+    std::vector<int> discarded;
+    auto discard = [&](conn c) { discarded.push_back(*c); };
+    conn a;
+    REQUIRE(p.acquire(a, false, never_expired, discard) == pool::outcome::may_open);
+    p.release(std::make_unique<int>(7), true, discard);
+    conn got;
+    CHECK(p.acquire(got, true, never_expired, discard) == pool::outcome::may_open);
+    CHECK(discarded == std::vector<int>{7});
+    CHECK(p.open() == 1);
+}
+
+TEST_CASE("pool_state: a waiter that gives up is unlinked") {
+    pool p(1);
+    auto discard = [](conn) {};
+    conn a;
+    REQUIRE(p.acquire(a, false, never_expired, discard) == pool::outcome::may_open);
+    pool::waiter w1, w2;
+    p.enqueue(&w1);
+    p.enqueue(&w2);
+    p.remove(&w1);
+    CHECK(p.waiting() == 1);
+    CHECK(p.release(std::make_unique<int>(1), true, discard) == &w2);
+}
+
+TEST_CASE("pool_state: take_all_idle frees the slots") {
+    pool p(2);
+    auto discard = [](conn) {};
+    conn a, b;
+    p.acquire(a, false, never_expired, discard);
+    p.acquire(b, false, never_expired, discard);
+    p.release(std::make_unique<int>(1), true, discard);
+    p.release(std::make_unique<int>(2), true, discard);
+    CHECK(p.take_all_idle().size() == 2);
+    CHECK(p.open() == 0);
+}

@@ -1,0 +1,455 @@
+// The pooled transport against the emulator over real sockets: reuse, limits, FIFO, stale retries,
+// deadlines in every phase, cancellation, size limits, malformed replies and injected closes.
+#include "async_test.hpp"
+
+#include <pieces/allocation_api.hpp>
+#include <pieces/allocations_api.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+using namespace pieces;
+using namespace pieces_test;
+using testing::endpoint;
+using testing::fault;
+using boost::system::error_code;
+constexpr auto tuple_token = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+client_config with_pool(std::size_t max, std::chrono::milliseconds timeout = 10s) {
+    client_config cfg;
+    cfg.pool.max_connections = max;
+    cfg.request_timeout = timeout;
+    return cfg;
+}
+
+// Ends with the error code of one snapshot (success: empty code).
+error_code snapshot_code(emulator_fixture& f, call_options opts = {}) {
+    allocations_api api(*f.cli);
+    return run(f.ioc, [&]() -> asio::awaitable<error_code> {
+        auto [ec, all] = co_await api.allocations_snapshot(opts, tuple_token);
+        co_return ec;
+    }());
+}
+
+// One snapshot with a given timeout: its code and how long it took.
+std::pair<error_code, long long> timed_snapshot(emulator_fixture& f, std::chrono::milliseconds timeout) {
+    const auto start = std::chrono::steady_clock::now();
+    call_options opts;
+    opts.timeout = timeout;
+    const auto ec = snapshot_code(f, opts);
+    return {ec, ms_since(start)};
+}
+
+}  // namespace
+
+TEST_CASE("sequential requests reuse one connection") {
+    emulator_fixture f;
+    allocations_api api(*f.cli);
+    run(f.ioc, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 20; ++i) {
+            auto all = co_await api.allocations_snapshot();
+            CHECK(all.iterable.size() == 3);
+        }
+    }());
+    CHECK(f.emu.connections_accepted() == 1);
+    const auto s = f.cli->stats();
+    CHECK(s.connections_opened == 1);
+    CHECK(s.connections_reused == 19);
+    CHECK(s.requests_in_flight == 0);
+    CHECK(s.connections_open == 1);
+}
+
+TEST_CASE("the pool is lazy") {
+    emulator_fixture f;
+    run_until(f.ioc, [] { return true; });
+    CHECK(f.emu.connections_accepted() == 0);
+    CHECK(f.cli->stats().connections_opened == 0);
+}
+
+TEST_CASE("the pool never exceeds max_connections under 10x concurrent requests") {
+    emulator_fixture f(with_pool(4));
+    fault slow;
+    slow.latency = 20ms;
+    f.emu.set_fault(endpoint::snapshot, slow);
+    allocations_api api(*f.cli);
+    int ok = 0, finished = 0;
+    std::size_t peak_waiting = 0;
+    for (int i = 0; i < 40; ++i)
+        asio::co_spawn(f.ioc, [&]() -> asio::awaitable<void> {
+            auto [ec, all] = co_await api.allocations_snapshot(call_options{}, tuple_token);
+            ok += !ec && all.iterable.size() == 3;
+            ++finished;
+        }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    run_until(f.ioc, [&] {
+        peak_waiting = std::max(peak_waiting, f.cli->stats().requests_waiting);
+        CHECK(f.cli->stats().connections_open <= 4);
+        return finished == 40;
+    });
+    CHECK(ok == 40);
+    CHECK(f.emu.connections_accepted() == 4);
+    CHECK(f.cli->stats().connections_opened == 4);
+    CHECK(peak_waiting >= 30);
+}
+
+TEST_CASE("waiting requests are served in FIFO order") {
+    emulator_fixture f(with_pool(1));
+    allocation_api api(*f.cli);
+    std::vector<int> order;
+    for (int i = 0; i < 25; ++i)
+        asio::co_spawn(f.ioc, [&, i]() -> asio::awaitable<void> {
+            auto [ec, cloud] = co_await api.allocation_snapshot("id-" + std::to_string(i), call_options{}, tuple_token);
+            CHECK(ec == errc::cloud_not_found);
+            order.push_back(i);
+        }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    run_until(f.ioc, [&] { return order.size() == 25; });
+    std::vector<int> expected(25);
+    for (int i = 0; i < 25; ++i) expected[i] = i;
+    CHECK(order == expected);
+}
+
+TEST_CASE("a stale keep-alive connection is retried for GET") {
+    emulator_fixture f;
+    const auto port = f.emu.port();
+    REQUIRE_FALSE(snapshot_code(f));
+    // Restart the server on the same port: the pooled connection is now dead.
+    std::optional<testing::emulator> restarted;
+    f.emu.stop();
+    f.ioc.restart();
+    f.ioc.poll();
+    restarted.emplace(f.ioc.get_executor(), testing::emulator_options{"127.0.0.1", port, false});
+    restarted->seed(f.emu.snapshot());
+    CHECK_FALSE(snapshot_code(f));
+    CHECK(f.cli->stats().retries == 1);
+    CHECK(restarted->requests(endpoint::snapshot) == 1);
+}
+
+TEST_CASE("a stale keep-alive connection is not retried for a POST whose bytes were written") {
+    emulator_fixture f;
+    const auto port = f.emu.port();
+    const auto cloud = f.emu.snapshot().iterable.at(0);
+    REQUIRE_FALSE(snapshot_code(f));
+    f.emu.stop();
+    f.ioc.restart();
+    f.ioc.poll();
+    testing::emulator restarted(f.ioc.get_executor(), testing::emulator_options{"127.0.0.1", port, false});
+    restarted.seed(f.emu.snapshot());
+    allocations_api api(*f.cli);
+    const auto ec = run(f.ioc, [&]() -> asio::awaitable<error_code> {
+        auto [e, id] = co_await api.allocations_disconnect_cloud(cloud, tuple_token);
+        co_return e;
+    }());
+    CHECK(ec == errc::connection_closed);
+    CHECK(f.cli->stats().retries == 0);
+    CHECK(restarted.requests(endpoint::disconnect) == 0);
+    CHECK_FALSE(snapshot_code(f));  // the next request opens a fresh connection
+}
+
+TEST_CASE("deadline while waiting for a connection") {
+    emulator_fixture f(with_pool(1));
+    fault slow;
+    slow.latency = 3s;
+    slow.times = 1;
+    f.emu.set_fault(endpoint::snapshot, slow);
+    allocations_api api(*f.cli);
+    bool first_done = false;
+    asio::co_spawn(f.ioc, [&]() -> asio::awaitable<void> {
+        auto [ec, all] = co_await api.allocations_snapshot(call_options{}, tuple_token);
+        first_done = true;
+    }, asio::detached);
+    run_until(f.ioc, [&] { return f.cli->stats().requests_in_flight == 1; });
+    const auto [ec, elapsed] = timed_snapshot(f, 200ms);
+    CHECK(ec == errc::request_timeout);
+    CHECK(ec == condition::timed_out);
+    CHECK(elapsed >= 195);
+    CHECK(elapsed < 300);
+    CHECK(f.cli->stats().requests_waiting == 0);
+    f.cli->cancel();
+    run_until(f.ioc, [&] { return first_done; });
+}
+
+TEST_CASE("deadline while connecting to a listener that never accepts") {
+    // A listener with a full backlog: the kernel drops further SYNs, so connect() hangs.
+    asio::io_context ioc;
+    asio::ip::tcp::acceptor blackhole(ioc, asio::ip::tcp::v4());
+    blackhole.bind({asio::ip::make_address("127.0.0.1"), 0});
+    blackhole.listen(0);
+    std::vector<std::unique_ptr<asio::ip::tcp::socket>> fillers;
+    for (int i = 0; i < 4; ++i) {
+        fillers.push_back(std::make_unique<asio::ip::tcp::socket>(ioc));
+        fillers.back()->async_connect(blackhole.local_endpoint(), [](error_code) {});
+    }
+    client_config cfg;
+    cfg.url = "http://127.0.0.1:" + std::to_string(blackhole.local_endpoint().port());
+    client cli(ioc, cfg);
+    allocations_api api(cli);
+    const auto start = std::chrono::steady_clock::now();
+    call_options opts;
+    opts.timeout = 300ms;
+    const auto ec = run(ioc, [&]() -> asio::awaitable<error_code> {
+        auto [e, all] = co_await api.allocations_snapshot(opts, tuple_token);
+        co_return e;
+    }());
+    const auto elapsed = ms_since(start);
+    CHECK(ec == errc::request_timeout);
+    CHECK(elapsed >= 295);
+    CHECK(elapsed < 400);
+}
+
+TEST_CASE("deadline while waiting for slow headers") {
+    emulator_fixture f;
+    fault slow;
+    slow.latency = 3s;
+    f.emu.set_fault(endpoint::snapshot, slow);
+    const auto [ec, elapsed] = timed_snapshot(f, 250ms);
+    CHECK(ec == errc::request_timeout);
+    CHECK(elapsed >= 245);
+    CHECK(elapsed < 350);
+    f.emu.clear_faults();
+    CHECK_FALSE(snapshot_code(f));
+    CHECK(f.cli->stats().connections_opened == 2);  // the timed-out connection was closed, not reused
+}
+
+TEST_CASE("deadline while a body trickles in") {
+    emulator_fixture f;
+    fault trickle;
+    trickle.trickle_interval = 20ms;
+    trickle.trickle_bytes = 8;
+    f.emu.set_fault(endpoint::snapshot, trickle);
+    const auto [ec, elapsed] = timed_snapshot(f, 300ms);
+    CHECK(ec == errc::request_timeout);
+    CHECK(elapsed >= 295);
+    CHECK(elapsed < 400);
+}
+
+TEST_CASE("a trickled reply that fits the deadline succeeds") {
+    emulator_fixture f;
+    fault trickle;
+    trickle.trickle_interval = 1ms;
+    trickle.trickle_bytes = 512;
+    f.emu.set_fault(endpoint::snapshot, trickle);
+    CHECK_FALSE(snapshot_code(f));
+}
+
+TEST_CASE("cancellation with || ends the request, and the next request works") {
+    using namespace asio::experimental::awaitable_operators;
+    emulator_fixture f;
+    fault slow;
+    slow.latency = 3s;
+    slow.times = 1;
+    f.emu.set_fault(endpoint::snapshot, slow);
+    allocations_api api(*f.cli);
+    const auto start = std::chrono::steady_clock::now();
+    const auto winner = run(f.ioc, [&]() -> asio::awaitable<std::size_t> {
+        asio::steady_timer timer(co_await asio::this_coro::executor, 100ms);
+        auto r = co_await (api.allocations_snapshot() || timer.async_wait(asio::use_awaitable));
+        co_return r.index();
+    }());
+    CHECK(winner == 1);
+    CHECK(ms_since(start) < 600);
+    CHECK(f.cli->stats().requests_in_flight == 0);
+    CHECK_FALSE(snapshot_code(f));
+}
+
+TEST_CASE("a cancelled request reports operation_aborted") {
+    emulator_fixture f;
+    fault slow;
+    slow.latency = 3s;
+    f.emu.set_fault(endpoint::snapshot, slow);
+    allocations_api api(*f.cli);
+    asio::cancellation_signal signal;
+    std::optional<error_code> result;
+    api.allocations_snapshot(asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, Allocations) { result = ec; }));
+    run_until(f.ioc, [&] { return f.cli->stats().requests_in_flight == 1; });
+    signal.emit(asio::cancellation_type::terminal);
+    run_until(f.ioc, [&] { return result.has_value(); }, 1s);
+    CHECK(*result == asio::error::operation_aborted);
+}
+
+TEST_CASE("a body over the limit is response_too_large") {
+    client_config cfg;
+    cfg.max_body_size = 200;
+    emulator_fixture f(cfg);
+    diagnostics diag;
+    call_options opts;
+    opts.diag = &diag;
+    CHECK(snapshot_code(f, opts) == errc::response_too_large);
+    CHECK(diag.client_message().find("max_body_size") != std::string::npos);
+    fault chunked;
+    chunked.chunked = true;
+    f.emu.set_fault(endpoint::snapshot, chunked);
+    CHECK(snapshot_code(f) == errc::response_too_large);
+}
+
+TEST_CASE("a chunked reply within limits decodes") {
+    emulator_fixture f;
+    fault chunked;
+    chunked.chunked = true;
+    f.emu.set_fault(endpoint::snapshot, chunked);
+    CHECK_FALSE(snapshot_code(f));
+    CHECK_FALSE(snapshot_code(f));
+    CHECK(f.emu.connections_accepted() == 1);
+}
+
+TEST_CASE("a malformed reply is malformed_http") {
+    emulator_fixture f;
+    fault bad;
+    bad.raw_reply = "HTTP/1.1 200 OK\r\nContent-Length: banana\r\n\r\n{}";
+    f.emu.set_fault(endpoint::snapshot, bad);
+    CHECK(snapshot_code(f) == errc::malformed_http);
+    bad.raw_reply = "SSH-2.0-OpenSSH_9.2\r\n";
+    f.emu.set_fault(endpoint::snapshot, bad);
+    CHECK(snapshot_code(f) == errc::malformed_http);
+}
+
+TEST_CASE("each injected close is connection_closed, and the client recovers") {
+    for (auto mode : {fault::close_mode::before_reply, fault::close_mode::after_headers, fault::close_mode::mid_body}) {
+        emulator_fixture f;
+        fault close;
+        close.close = mode;
+        close.times = 1;
+        f.emu.set_fault(endpoint::snapshot, close);
+        CHECK(snapshot_code(f) == errc::connection_closed);
+        CHECK_FALSE(snapshot_code(f));
+    }
+}
+
+TEST_CASE("Connection: close and close-after-N are honoured without errors") {
+    emulator_fixture f;
+    fault close_after;
+    close_after.close_after_requests = 3;
+    f.emu.set_fault(endpoint::snapshot, close_after);
+    for (int i = 0; i < 9; ++i) CHECK_FALSE(snapshot_code(f));
+    CHECK(f.emu.connections_accepted() == 3);
+    CHECK(f.cli->stats().retries == 0);
+
+    fault close;
+    close.connection_close = true;
+    f.emu.set_fault(endpoint::snapshot, close);
+    for (int i = 0; i < 3; ++i) CHECK_FALSE(snapshot_code(f));
+    CHECK(f.emu.connections_accepted() == 6);
+}
+
+TEST_CASE("max_requests_per_connection closes after N requests") {
+    client_config cfg;
+    cfg.pool.max_requests_per_connection = 2;
+    emulator_fixture f(cfg);
+    for (int i = 0; i < 6; ++i) CHECK_FALSE(snapshot_code(f));
+    CHECK(f.emu.connections_accepted() == 3);
+}
+
+TEST_CASE("connection refused is connection_failed") {
+    asio::io_context ioc;
+    asio::ip::tcp::acceptor probe(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+    const auto port = probe.local_endpoint().port();
+    probe.close();
+    client_config cfg;
+    cfg.url = "http://127.0.0.1:" + std::to_string(port);
+    client cli(ioc, cfg);
+    allocations_api api(cli);
+    diagnostics diag;
+    call_options opts;
+    opts.diag = &diag;
+    const auto ec = run(ioc, [&]() -> asio::awaitable<error_code> {
+        auto [e, all] = co_await api.allocations_snapshot(opts, tuple_token);
+        co_return e;
+    }());
+    CHECK(ec == errc::connection_failed);
+    CHECK(diag.client_message().find("refused") != std::string::npos);
+}
+
+TEST_CASE("after cancel() every pending request has completed") {
+    emulator_fixture f(with_pool(4));
+    fault slow;
+    slow.latency = 5s;
+    f.emu.set_fault(endpoint::snapshot, slow);
+    allocations_api api(*f.cli);
+    std::vector<error_code> results;
+    for (int i = 0; i < 20; ++i)
+        api.allocations_snapshot([&](error_code ec, Allocations) { results.push_back(ec); });
+    run_until(f.ioc, [&] {
+        const auto s = f.cli->stats();
+        return s.requests_in_flight == 4 && s.requests_waiting == 16;
+    });
+    const auto start = std::chrono::steady_clock::now();
+    f.cli->cancel();
+    run_until(f.ioc, [&] { return results.size() == 20; }, 2s);
+    CHECK(ms_since(start) < 500);
+    for (const auto& ec : results) CHECK(ec == asio::error::operation_aborted);
+    const auto s = f.cli->stats();
+    CHECK(s.requests_in_flight == 0);
+    CHECK(s.requests_waiting == 0);
+    f.emu.clear_faults();
+    CHECK_FALSE(snapshot_code(f));  // the client stays usable
+}
+
+TEST_CASE("destroying the client completes pending requests with operation_aborted") {
+    emulator_fixture f(with_pool(2));
+    fault slow;
+    slow.latency = 5s;
+    f.emu.set_fault(endpoint::snapshot, slow);
+    std::vector<error_code> results;
+    std::optional<error_code> late;
+    {
+        allocations_api api(*f.cli);
+        for (int i = 0; i < 6; ++i)
+            api.allocations_snapshot([&](error_code ec, Allocations) { results.push_back(ec); });
+        run_until(f.ioc, [&] { return f.cli->stats().requests_waiting == 4; });
+        f.cli.reset();
+        // An API object that outlives its client is refused.
+        api.allocations_snapshot([&](error_code ec, Allocations) { late = ec; });
+    }
+    run_until(f.ioc, [&] { return results.size() == 6 && late.has_value(); }, 2s);
+    for (const auto& ec : results) CHECK(ec == asio::error::operation_aborted);
+    CHECK(*late == errc::client_closed);
+}
+
+TEST_CASE("request headers: Host, User-Agent, Accept, X-Application-ID, Authorization") {
+    client_config cfg;
+    cfg.application_id = "my-app";
+    cfg.access_token = "tok";
+    emulator_fixture f(cfg);
+    REQUIRE_FALSE(snapshot_code(f));
+    CHECK(f.emu.last_request_header("Host") == "127.0.0.1:" + std::to_string(f.emu.port()));
+    CHECK(f.emu.last_request_header("User-Agent") == std::string("pieces-allocations/") + version_string);
+    CHECK(f.emu.last_request_header("Accept") == "application/json, text/plain");
+    CHECK(f.emu.last_request_header("X-Application-ID") == "my-app");
+    CHECK(f.emu.last_request_header("Authorization") == "Bearer tok");
+}
+
+TEST_CASE("invalid configurations are refused before any request") {
+    asio::io_context ioc;
+    auto refused = [&](client_config cfg, errc expected) {
+        try {
+            client c(ioc, cfg);
+            FAIL("accepted an invalid config");
+        } catch (const error_with_diagnostics& e) {
+            CHECK(e.code() == expected);
+            CHECK_FALSE(e.get_diagnostics().client_message().empty());
+        }
+    };
+    client_config cfg;
+    cfg.application_id = "bad\r\nX-Evil: 1";
+    refused(cfg, errc::invalid_header_value);
+    cfg = {};
+    cfg.access_token = std::string("a\0b", 3);
+    refused(cfg, errc::invalid_header_value);
+    cfg = {};
+    cfg.url = "https://127.0.0.1:1";
+    refused(cfg, errc::invalid_config);
+    cfg = {};
+    cfg.url = "not a url";
+    refused(cfg, errc::invalid_config);
+    cfg = {};
+    cfg.pool.max_connections = 0;
+    refused(cfg, errc::invalid_config);
+    cfg = {};
+    cfg.request_timeout = 0ms;
+    refused(cfg, errc::invalid_config);
+}
