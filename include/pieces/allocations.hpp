@@ -14,3 +14,4 @@
 #include <pieces/client.hpp>
 #include <pieces/allocations_api.hpp>
 #include <pieces/allocation_api.hpp>
+#include <pieces/discovery.hpp>

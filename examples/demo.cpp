@@ -1,0 +1,105 @@
+// The demo (README's first command): starts the Pieces OS emulator in-process, or uses the Pieces OS
+// given with --url or found with --discover; connects a sample user, prints the snapshot as a table,
+// and shows a 410 and an injected 504 being handled.
+#include "example_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace {
+
+void print_table(const pieces::Allocations& all) {
+    std::printf("%-38s %-13s %-13s %-26s %s\n", "CLOUD", "STATUS", "BASE STATUS", "UPDATED", "VANITY URL");
+    for (const auto& c : all.iterable) {
+        const std::string updated = c.updated ? pieces::to_iso_string(c.updated->value) : "-";
+        const std::string vanity = c.urls.vanity ? c.urls.vanity->url : "-";
+        const auto status = c.status.cloud.unknown_text().empty() ? std::string(pieces::to_string(c.status.cloud))
+                                                                   : c.status.cloud.unknown_text();
+        std::printf("%-38s %-13s %-13s %-26s %s\n", c.id.c_str(), status.c_str(),
+                    std::string(pieces::to_string(c.urls.base.status)).c_str(), updated.c_str(), vanity.c_str());
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace std::chrono_literals;
+    boost::asio::io_context ioc;
+    bool discover = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--discover") discover = true;
+        else if (arg == "--help" || arg == "-h") {
+            std::cout << "usage: pieces-demo [--url URL | --discover]\n"
+                         "  without either, an emulated Pieces OS is started in-process\n";
+            return 0;
+        }
+    }
+    if (discover) {
+        // Fill --url from discovery, then proceed as if it had been given.
+        std::optional<std::string> found;
+        boost::asio::co_spawn(ioc, pieces::discover_pieces_os(), [&](std::exception_ptr e, std::string url) {
+            if (e) try { std::rethrow_exception(e); } catch (const std::exception& ex) { std::cerr << ex.what() << "\n"; }
+            else found = url;
+        });
+        ioc.run();
+        ioc.restart();
+        if (!found) return 1;
+        static std::string url_arg;
+        url_arg = *found;
+        static char flag[] = "--url";
+        static char* fake_argv[] = {argv[0], flag, url_arg.data(), nullptr};
+        argc = 3;
+        argv = fake_argv;
+    }
+
+    example::server server(ioc, argc, argv);
+    std::cout << "Pieces OS: " << server.url << (server.emulator ? "  (emulator, in-process)" : "") << "\n\n";
+    pieces::client_config cfg;
+    cfg.url = server.url;
+    cfg.request_timeout = 10s;
+    pieces::client client(ioc, cfg);
+    pieces::allocations_api allocations(client);
+    pieces::allocation_api allocation(client);
+    constexpr auto no_throw = boost::asio::as_tuple(boost::asio::use_awaitable);
+
+    int status = 1;
+    boost::asio::co_spawn(ioc, [&]() -> boost::asio::awaitable<void> {
+        const auto mine = co_await allocations.allocations_connect_new_cloud(example::sample_user());
+        std::cout << "connected user " << *example::sample_user().email << " -> cloud " << mine.id << "\n\n";
+        print_table(co_await allocations.allocations_snapshot());
+
+        pieces::diagnostics diag;
+        auto [ec, none] = co_await allocation.allocation_snapshot("00000000-no-such-cloud", example::with_diag(&diag), no_throw);
+        std::cout << "\nGET /allocation/00000000-no-such-cloud -> " << ec.message() << " (HTTP " << diag.http_status()
+                  << ", server said \"" << diag.server_message() << "\")\n";
+
+        if (server.emulator) {
+            pieces::testing::fault gateway;
+            gateway.status = 504;
+            gateway.body = "Gateway Timeout, request timed out.";
+            gateway.times = 1;
+            server.emulator->set_fault(pieces::testing::endpoint::reconnect, gateway);
+            auto [ec2, cloud] = co_await allocations.allocations_reconnect_cloud(mine, example::with_diag(&diag), no_throw);
+            std::cout << "POST /allocations/reconnect (504 injected) -> " << ec2.message()
+                      << (ec2 == pieces::condition::timed_out ? "  [condition: timed_out, retrying]" : "") << "\n";
+            cloud = co_await allocations.allocations_reconnect_cloud(mine);
+            std::cout << "retry -> " << pieces::to_string(cloud.status.cloud) << "\n";
+        } else {
+            std::cout << "(a real Pieces OS: no 504 injected)\n";
+        }
+        const auto s = client.stats();
+        std::cout << "\npool: " << s.connections_opened << " connection(s) opened, " << s.connections_reused
+                  << " reuse(s)\n";
+        status = 0;
+    }, [&](std::exception_ptr e) {
+        if (e) try { std::rethrow_exception(e); } catch (const std::exception& ex) { std::cerr << "error: " << ex.what() << "\n"; }
+        ioc.stop();
+    });
+    ioc.run();
+    return status;
+}

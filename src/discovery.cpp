@@ -1,0 +1,121 @@
+// Discovery: concurrent health probes on loopback, the port range first, then the legacy ports.
+#include <pieces/discovery.hpp>
+#include <pieces/error.hpp>
+#include <pieces/error_with_diagnostics.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace pieces {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using boost::system::error_code;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+asio::awaitable<bool> probe(unsigned short port, std::chrono::milliseconds timeout) {
+    beast::tcp_stream stream(co_await asio::this_coro::executor);
+    stream.expires_after(timeout);
+    auto [cec] = co_await stream.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), port), use_tuple);
+    if (cec) co_return false;
+    http::request<http::empty_body> req{http::verb::get, "/.well-known/health", 11};
+    req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+    req.set(http::field::accept, "text/plain");
+    req.keep_alive(false);
+    auto [wec, wn] = co_await http::async_write(stream, req, use_tuple);
+    if (wec) co_return false;
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(4096);
+    auto [rec, rn] = co_await http::async_read(stream, buffer, parser, use_tuple);
+    (void)wn;
+    (void)rn;
+    error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    co_return !rec && parser.get().result_int() == 200 && parser.get().body().starts_with("ok");
+}
+
+// Probes every port at once; the lowest that answered, if any. Runs on one strand.
+asio::awaitable<std::optional<unsigned short>> probe_all(std::vector<unsigned short> ports,
+                                                         std::chrono::milliseconds timeout) {
+    if (ports.empty()) co_return std::nullopt;
+    struct shared {
+        explicit shared(asio::any_io_executor ex, std::size_t n) : ok(n, false), pending(n), done(ex) {}
+        std::vector<bool> ok;
+        std::size_t pending;
+        asio::steady_timer done;
+    };
+    auto ex = co_await asio::this_coro::executor;
+    auto st = std::make_shared<shared>(ex, ports.size());
+    st->done.expires_at(asio::steady_timer::time_point::max());
+    for (std::size_t i = 0; i < ports.size(); ++i)
+        asio::co_spawn(ex, probe(ports[i], timeout), [st, i](std::exception_ptr e, bool ok) {
+            st->ok[i] = !e && ok;
+            if (--st->pending == 0) st->done.cancel();
+        });
+    if (st->pending > 0) co_await st->done.async_wait(use_tuple);
+    std::optional<unsigned short> best;
+    for (std::size_t i = 0; i < ports.size(); ++i)
+        if (st->ok[i] && (!best || ports[i] < *best)) best = ports[i];
+    co_return best;
+}
+
+asio::awaitable<std::pair<error_code, std::string>> discover(discovery_options opts, diagnostics* diag) {
+    if (opts.url) co_return std::pair{error_code{}, *opts.url};
+    std::vector<unsigned short> range;
+    for (unsigned p = opts.first_port; p <= opts.last_port && opts.first_port != 0; ++p)
+        range.push_back(static_cast<unsigned short>(p));
+    auto found = co_await probe_all(range, opts.probe_timeout);
+    if (!found) found = co_await probe_all(opts.legacy_ports, opts.probe_timeout);
+    if (found) co_return std::pair{error_code{}, "http://127.0.0.1:" + std::to_string(*found)};
+    if (diag) {
+        std::string tried = "no Pieces OS answered GET /.well-known/health on 127.0.0.1 ports " +
+                            std::to_string(opts.first_port) + "-" + std::to_string(opts.last_port);
+        for (auto p : opts.legacy_ports) tried += ", " + std::to_string(p);
+        diag->set_client_message(std::move(tried));
+    }
+    co_return std::pair{error_code(errc::connection_failed), std::string{}};
+}
+
+}  // namespace
+
+namespace detail {
+
+void async_discover(asio::any_io_executor ex, discovery_options opts, diagnostics* diag, handler_of<std::string> handler) {
+    if (diag) {
+        diag->clear();
+        diag->set_endpoint("GET /.well-known/health");
+    }
+    auto strand = asio::make_strand(ex);
+    asio::co_spawn(strand, discover(std::move(opts), diag),
+                   [h = std::move(handler)](std::exception_ptr e, std::pair<error_code, std::string> r) mutable {
+                       if (e) r.first = make_error_code(boost::system::errc::io_error);
+                       std::move(h)(r.first, std::move(r.second));
+                   });
+}
+
+}  // namespace detail
+
+asio::awaitable<std::string> discover_pieces_os(discovery_options opts) {
+    diagnostics diag;
+    auto [ec, url] = co_await async_discover_pieces_os(co_await asio::this_coro::executor, std::move(opts), &diag,
+                                                       asio::as_tuple(asio::use_awaitable));
+    if (ec) throw error_with_diagnostics(ec, std::move(diag));
+    co_return url;
+}
+
+}  // namespace pieces
