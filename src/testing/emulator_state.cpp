@@ -81,6 +81,16 @@ std::optional<T> parse_body(std::string_view body, std::string& why) {
     return std::move(*r);
 }
 
+// The AllocationCloud a POST carries; a 500 in `error` when there is none or it does not decode.
+std::optional<AllocationCloud> posted_cloud(std::string_view body, reply& error) {
+    std::string why;
+    auto cloud = body.empty() ? std::nullopt : parse_body<AllocationCloud>(body, why);
+    if (!cloud) error = text(500, body.empty() ? "No allocation given." : "Invalid AllocationCloud: " + why);
+    return cloud;
+}
+
+reply unknown_cloud(const std::string& id) { return text(500, "No allocation with id " + id + "."); }
+
 }  // namespace
 
 emulator_state::emulator_state(bool cloud_mode) : cloud_mode_(cloud_mode), health_id_(random_uuid()) {}
@@ -163,41 +173,41 @@ reply emulator_state::connect(std::string_view body) {
 }
 
 reply emulator_state::disconnect(std::string_view body) {
-    std::string why;
-    auto cloud = body.empty() ? std::nullopt : parse_body<AllocationCloud>(body, why);
-    if (!cloud) return text(500, body.empty() ? "No allocation given." : "Invalid AllocationCloud: " + why);
+    reply error;
+    auto cloud = posted_cloud(body, error);
+    if (!cloud) return error;
     auto* c = find_locked(cloud->id);
-    if (!c) return text(500, "No allocation with id " + cloud->id + ".");
+    if (!c) return unknown_cloud(cloud->id);
     c->status.cloud = AllocationStatusEnum::DISCONNECTED;
     return text(200, c->id);
 }
 
 reply emulator_state::reconnect(std::string_view body) {
-    std::string why;
-    auto cloud = body.empty() ? std::nullopt : parse_body<AllocationCloud>(body, why);
-    if (!cloud) return text(500, body.empty() ? "No allocation given." : "Invalid AllocationCloud: " + why);
+    reply error;
+    auto cloud = posted_cloud(body, error);
+    if (!cloud) return error;
     auto* c = find_locked(cloud->id);
-    if (!c) return text(500, "No allocation with id " + cloud->id + ".");
+    if (!c) return unknown_cloud(cloud->id);
     c->status.cloud = AllocationStatusEnum::RUNNING;
     c->updated = now_stamp();
     return json(to_json(*c));
 }
 
 reply emulator_state::update(std::string_view body) {
-    std::string why;
-    auto cloud = body.empty() ? std::nullopt : parse_body<AllocationCloud>(body, why);
-    if (!cloud) return text(500, body.empty() ? "No allocation given." : "Invalid AllocationCloud: " + why);
+    reply error;
+    auto cloud = posted_cloud(body, error);
+    if (!cloud) return error;
     auto* c = find_locked(cloud->id);
-    if (!c) return text(500, "No allocation with id " + cloud->id + ".");
+    if (!c) return unknown_cloud(cloud->id);
     *c = std::move(*cloud);
     return json(to_json(*c));
 }
 
 reply emulator_state::create(std::string_view body) {
     if (!cloud_mode_) return text(500, "allocations/create is unimplemented locally; it is only used within the cloud.");
-    std::string why;
-    auto cloud = body.empty() ? std::nullopt : parse_body<AllocationCloud>(body, why);
-    if (!cloud) return text(500, body.empty() ? "No allocation given." : "Invalid AllocationCloud: " + why);
+    reply error;
+    auto cloud = posted_cloud(body, error);
+    if (!cloud) return error;
     if (auto* c = find_locked(cloud->id)) return json(to_json(*c));
     clouds_.push_back(std::move(*cloud));
     return json(to_json(clouds_.back()));
@@ -205,11 +215,11 @@ reply emulator_state::create(std::string_view body) {
 
 reply emulator_state::remove(std::string_view body) {
     if (!cloud_mode_) return text(500, "allocations/delete is unimplemented locally; it is only used within the cloud.");
-    std::string why;
-    auto cloud = body.empty() ? std::nullopt : parse_body<AllocationCloud>(body, why);
-    if (!cloud) return text(500, body.empty() ? "No allocation given." : "Invalid AllocationCloud: " + why);
+    reply error;
+    auto cloud = posted_cloud(body, error);
+    if (!cloud) return error;
     auto it = std::find_if(clouds_.begin(), clouds_.end(), [&](const AllocationCloud& c) { return c.id == cloud->id; });
-    if (it == clouds_.end()) return text(500, "No allocation with id " + cloud->id + ".");
+    if (it == clouds_.end()) return unknown_cloud(cloud->id);
     std::string id = it->id;
     clouds_.erase(it);
     return text(200, id);
