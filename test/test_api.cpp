@@ -3,6 +3,7 @@
 #include "async_test.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
@@ -290,4 +291,19 @@ TEST_CASE("per-call timeout overrides the configured one") {
         o.timeout = std::chrono::milliseconds(100);
         return f.allocations.allocations_snapshot(o, tuple_token);
     }, errc::request_timeout, 0);
+}
+
+TEST_CASE("deferred form: nothing is sent until the deferred operation is launched") {
+    api_fixture f;
+    auto op = f.allocations.allocations_snapshot(asio::deferred);
+    run_until(f.ioc, [] { return true; });
+    CHECK(f.emu.requests(endpoint::snapshot) == 0);
+    std::optional<error_code> got;
+    std::move(op)([&](error_code ec, Allocations all) {
+        got = ec;
+        CHECK(all.iterable.size() == 3);
+    });
+    run_until(f.ioc, [&] { return got.has_value(); });
+    CHECK_FALSE(*got);
+    CHECK(f.emu.requests(endpoint::snapshot) == 1);
 }
