@@ -25,6 +25,9 @@
 #include <vector>
 
 // ---- heap allocations, counted for the whole binary ----
+// The replaced operator new/delete pair is malloc/free on purpose; g++ cannot see that they match.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 namespace {
 std::atomic<std::uint64_t> g_allocations{0};
 }
@@ -45,6 +48,7 @@ void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace {
 
