@@ -6,7 +6,9 @@
 
 #include "fixtures.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
@@ -18,6 +20,9 @@ namespace pieces_test {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+
+/// The token of the non-throwing coroutine form: `auto [ec, result] = co_await op(..., tuple_token)`.
+constexpr auto tuple_token = asio::as_tuple(asio::use_awaitable);
 
 /// Runs the io_context until `done()` holds; fails the test after `limit` (a hang is a failure, not a wait).
 template <class Pred>

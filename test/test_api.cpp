@@ -15,7 +15,6 @@ using namespace pieces_test;
 using testing::endpoint;
 using testing::fault;
 using boost::system::error_code;
-constexpr auto tuple_token = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
