@@ -208,6 +208,15 @@ struct exchange_result {
     http_response response;
 };
 
+error_code map_io_error(const error_code& ec);
+
+// Ends an exchange with `raw` as Beast/Asio reported it, and its mapping to this library's codes.
+exchange_result ended(exchange_result& out, const error_code& raw) {
+    out.raw = raw;
+    out.ec = map_io_error(raw);
+    return std::move(out);
+}
+
 error_code map_io_error(const error_code& ec) {
     if (ec == beast::error::timeout) return errc::request_timeout;
     if (ec == asio::error::operation_aborted) return ec;
@@ -279,24 +288,14 @@ asio::awaitable<exchange_result> exchange(request_state& st, connection& c) {
     auto req = build_request(impl, st.req, last);
 
     // A cancellation that arrived between two operations is only recorded in the state: honour it here.
-    if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
-        out.ec = out.raw = asio::error::operation_aborted;
-        co_return out;
-    }
+    if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return ended(out, asio::error::operation_aborted);
     c.stream.expires_at(st.deadline);
     auto [wec, written] = co_await http::async_write(c.stream, req, use_tuple);
     out.written = written;
-    if (wec) {
-        out.raw = wec;
-        out.ec = map_io_error(wec);
-        co_return out;
-    }
+    if (wec) co_return ended(out, wec);
 
     for (;;) {
-        if (is_cancelled(co_await asio::this_coro::cancellation_state)) {
-            out.ec = out.raw = asio::error::operation_aborted;
-            co_return out;
-        }
+        if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return ended(out, asio::error::operation_aborted);
         http::response_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(cfg.max_header_size, UINT32_MAX)));
         parser.body_limit(cfg.max_body_size);
@@ -304,15 +303,12 @@ asio::awaitable<exchange_result> exchange(request_state& st, connection& c) {
         (void)n;
         out.received_any = out.received_any || parser.got_some();
         if (rec) {
-            out.raw = rec;
-            out.ec = map_io_error(rec);
-            if (rec == http::error::body_limit || rec == http::error::header_limit)
-                out.response.error_detail = rec == http::error::body_limit
-                                                ? "reply body over max_body_size (" + std::to_string(cfg.max_body_size) + " bytes)"
-                                                : "reply header over max_header_size";
-            else if (out.ec == errc::malformed_http)
-                out.response.error_detail = rec.message();
-            co_return out;
+            // Other failures are described by run_request from `raw`.
+            if (rec == http::error::body_limit)
+                out.response.error_detail = "reply body over max_body_size (" + std::to_string(cfg.max_body_size) + " bytes)";
+            else if (rec == http::error::header_limit)
+                out.response.error_detail = "reply header over max_header_size";
+            co_return ended(out, rec);
         }
         auto& res = parser.get();
         const unsigned status = res.result_int();
