@@ -30,6 +30,11 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 struct session {
     explicit session(tcp::socket s) : stream(std::move(s)) {}
+    void close() {
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream.close();
+    }
     beast::tcp_stream stream;
 };
 
@@ -61,10 +66,11 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
         }
     }
 
-    static asio::awaitable<void> write_bytes(session& s, std::string_view bytes) {
+    // True when every byte was written.
+    static asio::awaitable<bool> write_bytes(session& s, std::string_view bytes) {
         auto [ec, n] = co_await asio::async_write(s.stream, asio::buffer(bytes.data(), bytes.size()), use_tuple);
         (void)n;
-        co_return;
+        co_return !ec;
     }
 
     static asio::awaitable<void> serve(std::shared_ptr<impl> self, std::shared_ptr<session> s) {
@@ -129,26 +135,19 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
                 const std::size_t step = std::max<std::size_t>(1, f.trickle_bytes);
                 bool ok = true;
                 for (std::size_t pos = 0; pos < bytes.size() && ok; pos += step) {
-                    auto [wec, wn] = co_await asio::async_write(
-                        s->stream, asio::buffer(bytes.data() + pos, std::min(step, bytes.size() - pos)), use_tuple);
-                    (void)wn;
-                    ok = !wec;
+                    ok = co_await write_bytes(*s, std::string_view(bytes).substr(pos, step));
                     if (ok && pos + step < bytes.size()) {
                         asio::steady_timer t(s->stream.get_executor(), f.trickle_interval);
                         co_await t.async_wait(use_tuple);
                     }
                 }
                 if (!ok) break;
-            } else {
-                auto [wec, wn] = co_await asio::async_write(s->stream, asio::buffer(bytes), use_tuple);
-                (void)wn;
-                if (wec) break;
+            } else if (!co_await write_bytes(*s, bytes)) {
+                break;
             }
             if (!keep_alive) break;
         }
-        beast::error_code ignored;
-        s->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        s->stream.close();
+        s->close();
     }
 
     void stop() {
@@ -159,11 +158,7 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
         std::lock_guard lock(sessions_mutex);
         for (auto& w : sessions)
             if (auto s = w.lock())
-                asio::post(s->stream.get_executor(), [s] {
-                    beast::error_code ignored;
-                    s->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-                    s->stream.close();
-                });
+                asio::post(s->stream.get_executor(), [s] { s->close(); });
         sessions.clear();
     }
 
