@@ -57,13 +57,17 @@ error_code decode(const http_response& res, std::string& out, diagnostics* diag)
     return errc::invalid_response;
 }
 
+// Every operation starts its caller's diagnostics afresh, naming the endpoint.
+void start_diagnostics(diagnostics* diag, const char* endpoint) {
+    if (!diag) return;
+    diag->clear();
+    diag->set_endpoint(endpoint);
+}
+
 template <class T>
 void call(client_ptr impl, const char* endpoint, http_request req, call_options opts, handler_of<T> handler) {
     diagnostics* diag = opts.diag;
-    if (diag) {
-        diag->clear();
-        diag->set_endpoint(endpoint);
-    }
+    start_diagnostics(diag, endpoint);
     const auto timeout = opts.timeout.value_or(impl->config().request_timeout);
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto ex = asio::get_associated_executor(handler, impl->get_executor());
@@ -112,7 +116,9 @@ std::string encode_segment(std::string_view id) {
 }
 
 template <class T>
-void fail_now(client_ptr impl, error_code ec, diagnostics* diag, std::string why, handler_of<T> handler) {
+void fail_now(client_ptr impl, const char* endpoint, error_code ec, diagnostics* diag, std::string why,
+              handler_of<T> handler) {
+    start_diagnostics(diag, endpoint);
     if (diag) diag->set_client_message(std::move(why));
     // Never complete inside the initiating call: hop through the strand, then to the handler's executor.
     asio::post(impl->strand, [impl, h = std::move(handler), ec]() mutable {
@@ -147,14 +153,12 @@ void async_allocations_snapshot(client_ptr impl, call_options o, handler_of<Allo
     call(std::move(impl), "GET /allocations", std::move(r), o, std::move(h));
 }
 void async_allocation_snapshot(client_ptr impl, std::string id, call_options o, handler_of<AllocationCloud> h) {
-    if (o.diag) {
-        o.diag->clear();
-        o.diag->set_endpoint("GET /allocation/{allocation}");
-    }
-    if (id.empty()) return fail_now(std::move(impl), errc::invalid_argument, o.diag, "allocation id is empty", std::move(h));
+    constexpr const char* endpoint = "GET /allocation/{allocation}";
+    if (id.empty())
+        return fail_now(std::move(impl), endpoint, errc::invalid_argument, o.diag, "allocation id is empty", std::move(h));
     http_request r;
     r.target = "/allocation/" + encode_segment(id);
-    call(std::move(impl), "GET /allocation/{allocation}", std::move(r), o, std::move(h));
+    call(std::move(impl), endpoint, std::move(r), o, std::move(h));
 }
 void async_allocation_update(client_ptr impl, std::optional<AllocationCloud> c, call_options o, handler_of<AllocationCloud> h) {
     call(std::move(impl), "POST /allocation/update", post("/allocation/update", c, accept_json), o, std::move(h));
