@@ -6,6 +6,7 @@
 #   --build-dir DIR  use binaries already built there (default: build the release preset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/emulator_url.sh
 quick=0 url="" build_dir=""
 while (($#)); do
   case "$1" in
@@ -44,10 +45,8 @@ run_against() {  # NAME SEED_FILE [REQUESTS]
   out=$(mktemp)
   "${server_pin[@]}" "$emulator" --port 0 --seed "$2" > "$out" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 200); do grep -q '^listening on ' "$out" && break; sleep 0.05; done  # another process starting
   local u
-  u=$(sed -n 's/^listening on //p' "$out")
-  [[ -n "$u" ]] || { echo "bench: the emulator did not start: $(cat "$out")" >&2; exit 1; }
+  u=$(emulator_url "$out")
   echo "== $1 body, emulator at $u"
   "${client_pin[@]}" "$bench" --url "$u" --rows "$rows" --requests "${3:-$requests}"
 }

@@ -3,13 +3,12 @@
 # Usage: emulator_cli.sh EMULATOR FIXTURES_DIR
 set -euo pipefail
 emulator=$1 fixtures=$2
+source "$(dirname "$0")/../scripts/emulator_url.sh"
 out=$(mktemp)
 "$emulator" --port 0 --seed "$fixtures/allocations.json" --fault update:status=504,body=slow,times=1 > "$out" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
-for _ in $(seq 1 200); do grep -q '^listening on ' "$out" && break; sleep 0.05; done  # another process starting
-url=$(sed -n 's/^listening on //p' "$out")
-[[ -n "$url" ]] || { echo "emulator did not start: $(cat "$out")"; exit 1; }
+url=$(emulator_url "$out")
 
 fail=0
 expect() {  # expect NAME STATUS CONTENT_TYPE_PREFIX BODY_SUBSTRING -- curl args...

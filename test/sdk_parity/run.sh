@@ -5,6 +5,7 @@
 set -euo pipefail
 emulator=$1 our_client=$2 fixtures=$3 work=$4
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../../scripts/emulator_url.sh"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "SKIP: node/npm not installed (scripts/deps.sh --with-node installs them)"
   exit 77
@@ -23,16 +24,8 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 pids+=($!)
 "$emulator" --port 0 --seed "$fixtures/allocations.json" > "$work/emulator.sdk.out" 2>&1 &
 pids+=($!)
-url_of() {
-  for _ in $(seq 1 200); do
-    if grep -q '^listening on ' "$1" 2>/dev/null; then sed -n 's/^listening on //p' "$1"; return; fi
-    sleep 0.05  # waiting for another process to start, not synchronising our own code
-  done
-  echo "emulator did not start: $(cat "$1")" >&2
-  exit 1
-}
-ours_url=$(url_of "$work/emulator.ours.out")
-sdk_url=$(url_of "$work/emulator.sdk.out")
+ours_url=$(emulator_url "$work/emulator.ours.out")
+sdk_url=$(emulator_url "$work/emulator.sdk.out")
 "$our_client" "$ours_url" > "$work/ours.json"
 (cd "$work" && node sdk_client.mjs "$sdk_url") > "$work/sdk.json"
 (cd "$work" && node compare.mjs ours.json sdk.json)
