@@ -16,9 +16,8 @@ boost::system::error_code fail(diagnostics* diag, errc code, std::string why) {
     return code;
 }
 
-}  // namespace
-
-boost::system::error_code validate(const client_config& cfg, diagnostics* diag) {
+// Checks every field; the parsed base URL lands in `url` (the client keeps it, so it is parsed once).
+boost::system::error_code validate_into(const client_config& cfg, diagnostics* diag, detail::base_url& url) {
     if (cfg.pool.max_connections == 0) return fail(diag, errc::invalid_config, "pool.max_connections must be >= 1");
     if (cfg.pool.idle_timeout.count() <= 0) return fail(diag, errc::invalid_config, "pool.idle_timeout must be > 0");
     if (cfg.pool.connect_timeout.count() <= 0)
@@ -32,18 +31,22 @@ boost::system::error_code validate(const client_config& cfg, diagnostics* diag) 
         return fail(diag, errc::invalid_header_value, "access_token contains CR, LF or NUL");
     if (has_bad_header_char(cfg.user_agent))
         return fail(diag, errc::invalid_header_value, "user_agent contains CR, LF or NUL");
-    detail::base_url url;
     std::string why;
     if (auto ec = detail::parse_base_url(cfg.url, url, why)) return fail(diag, errc::invalid_config, why);
     return {};
 }
 
+}  // namespace
+
+boost::system::error_code validate(const client_config& cfg, diagnostics* diag) {
+    detail::base_url url;
+    return validate_into(cfg, diag, url);
+}
+
 client::client(executor_type ex, client_config cfg) {
     diagnostics diag;
-    if (auto ec = validate(cfg, &diag)) throw error_with_diagnostics(ec, std::move(diag));
     detail::base_url url;
-    std::string why;
-    detail::parse_base_url(cfg.url, url, why);
+    if (auto ec = validate_into(cfg, &diag, url)) throw error_with_diagnostics(ec, std::move(diag));
     impl_ = std::make_shared<detail::client_impl>(std::move(ex), std::move(cfg), std::move(url));
 }
 
