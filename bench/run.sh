@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs the snapshot-polling benchmark against the emulator as a separate process (pinned to another core
-# than the client when two are available), with the 3-cloud fixture and a 200-cloud body.
+# than the client when two are available), with the 3-cloud fixture and a 200-cloud body, and its peers on
+# the same server, body and P: the official TypeScript SDK on node, and wrk (the machine's HTTP limit).
 # Usage: bench/run.sh [--quick] [--url URL] [--build-dir DIR]
-#   --url URL        poll another server instead of starting the emulator (one body only)
+#   --quick          about a minute: fewer rows and requests
+#   --url URL        poll another server instead of starting the emulator (its one body only)
 #   --build-dir DIR  use binaries already built there (default: build the release preset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/emulator_url.sh
+source scripts/official_sdk.sh
 quick=0 url="" build_dir=""
 while (($#)); do
   case "$1" in
@@ -18,7 +21,7 @@ while (($#)); do
   shift
 done
 if [[ -z "$build_dir" ]]; then
-  scripts/deps.sh
+  scripts/deps.sh --with-node --with-wrk
   cmake --preset release >/dev/null
   cmake --build --preset release --target snapshot_polling pieces-os-emulator >/dev/null
   build_dir=build/release
@@ -26,38 +29,102 @@ fi
 fixtures=${PIECES_FIXTURES_DIR:-../shared/spec/fixtures}
 bench=$build_dir/bench/snapshot_polling
 emulator=$build_dir/pieces-os-emulator
+work=$build_dir/bench/peers
 
 server_pin=() client_pin=()
 if [[ $(nproc) -ge 2 ]] && command -v taskset >/dev/null; then
   server_pin=(taskset -c 1) client_pin=(taskset -c 0)
-  echo "pinned: emulator on CPU 1, client on CPU 0"
+  echo "pinned: server on CPU 1; client and peers on CPU 0"
 else
   echo "not pinned (one core or no taskset)"
 fi
 
-if ((quick)); then rows="1:1,16:16,64:16" requests=1000
-else rows="1:1,16:16,64:64,256:64,256:16,10000:16" requests=50000; fi
+# Rows are P:POOL. The peers get fewer requests (they are slower; their figures are per request).
+if ((quick)); then rows="1:1 16:16 64:16" requests=2000 wrk_seconds=1
+else rows="1:1 16:16 64:64 256:64 256:16 10000:16" requests=50000 wrk_seconds=3; fi
+
+have_sdk=0
+if command -v node >/dev/null && command -v npm >/dev/null && install_official_sdk "$work"; then
+  cp bench/sdk_poller.mjs "$work/"
+  have_sdk=1
+else
+  echo "official SDK peer skipped: node/npm missing (scripts/deps.sh --with-node)"
+fi
+command -v wrk >/dev/null || echo "wrk peer skipped: wrk missing (scripts/deps.sh --with-wrk)"
+
+# wrk_row URL P POOL: wrk with one thread and one connection per pooled connection of the row (the requests
+# in flight on the wire), printed in snapshot_polling's CSV columns.
+wrk_row() {
+  local out cpu
+  out=$(mktemp) cpu=$(mktemp)
+  { TIMEFORMAT='%3U %3S'; time "${client_pin[@]}" wrk -t1 -c"$(($2 < $3 ? $2 : $3))" -d"${wrk_seconds}s" --latency \
+      "$1/allocations" > "$out"; } 2> "$cpu"
+  awk -v P="$2" -v pool="$3" -v cpu="$(cat "$cpu")" '
+    function us(v) {  # wrk prints 460.00us, 0.94ms, 1.20s, 2.00m
+      if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /m$/) return v * 60e6; return v * 1e6 }
+    /^ +Latency +[0-9]/ { max = us($4) }
+    /^ +50%/ { p50 = us($2) } /^ +90%/ { p90 = us($2) } /^ +99%/ { p99 = us($2) }
+    / requests in / { n = $1 }
+    /^Requests\/sec:/ { rps = $2 }
+    END { split(cpu, c, " ")
+          if (n == 0) exit 1
+          printf "wrk,%d,%d,%d,%.0f,%.0f,%.0f,%.0f,%.0f,%.2f,-,-,-,-,%d\n", P, pool, n, rps, p50, p90, p99, max,
+                 (c[1] + c[2]) * 1e6 / n, (P < pool ? P : pool) }' "$out"
+  rm -f "$out" "$cpu"
+}
+
+# table FILE: the rows of FILE (CSV, grouped by P and pool) in columns, each peer followed by ours as a
+# ratio to it (ours / peer: above 1 is more requests/s, or more latency, CPU and memory).
+table() {
+  awk -F, '
+    NR == 1 { for (i = 1; i <= NF; ++i) head[i] = $i; cols = NF
+              for (i = 1; i <= cols; ++i) printf(i == 1 ? "%-11s" : "%-14s", head[i]); print ""; next }
+    { for (i = 1; i <= cols; ++i) printf(i == 1 ? "%-11s" : "%-14s", $i); print ""
+      if ($1 == "ours") { for (i = 1; i <= cols; ++i) ours[i] = $i; next }
+      printf("%-11s%-14s%-14s%-14s", "ours/" $1, "", "", "")
+      for (i = 5; i <= cols; ++i)
+        printf("%-14s", ($i == "-" || ours[i] == "-" || $i + 0 == 0) ? "-" : sprintf("x%.2f", ours[i] / $i))
+      print "" }' "$1"
+}
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
-run_against() {  # NAME SEED_FILE [REQUESTS]
-  local out
-  out=$(mktemp)
-  "${server_pin[@]}" "$emulator" --port 0 --seed "$2" > "$out" 2>&1 &
-  pids+=($!)
-  local u
-  u=$(emulator_url "$out")
-  echo "== $1 body, emulator at $u"
-  "${client_pin[@]}" "$bench" --url "$u" --rows "$rows" --requests "${3:-$requests}"
+# run_body NAME URL REQUESTS SDK_REQUESTS: every row, ours then the peers.
+run_body() {
+  local csv row p pool
+  csv=$(mktemp)
+  echo "== $1 body, server at $2; ours and wrk: N=$3 (wrk: ${wrk_seconds} s), SDK: N=$4 (at least P)"
+  for row in $rows; do
+    p=${row%:*} pool=${row#*:}
+    # the column names once, from the first row
+    "${client_pin[@]}" "$bench" --url "$2" --rows "$row" --requests "$3" --csv | tail -n +$(($(wc -l < "$csv") ? 2 : 1)) >> "$csv"
+    if ((have_sdk)); then
+      (cd "$work" && "${client_pin[@]}" node sdk_poller.mjs "$2" "$p" "$4") >> "$csv"
+    fi
+    if command -v wrk >/dev/null; then wrk_row "$2" "$p" "$pool" >> "$csv"; fi
+  done
+  table "$csv"
+  rm -f "$csv"
 }
 
 if [[ -n "$url" ]]; then
-  echo "== $url"
-  "${client_pin[@]}" "$bench" --url "$url" --rows "$rows" --requests "$requests"
+  run_body "the server's" "$url" "$requests" $((requests / 5))
   exit
 fi
+# start_emulator SEED_FILE: a pinned emulator serving it, its URL in $server_url (started in this shell, so
+# the trap stops it)
+start_emulator() {
+  local out
+  out=$(mktemp)
+  "${server_pin[@]}" "$emulator" --port 0 --seed "$1" > "$out" 2>&1 &
+  pids+=($!)
+  server_url=$(emulator_url "$out")
+}
 seed200=$(mktemp --suffix=.json)
 "$bench" --make-seed 200 "$fixtures/allocations.json" "$seed200"
-run_against 3-cloud "$fixtures/allocations.json"
-run_against 200-cloud "$seed200" $((requests / 10))  # ~70x the bytes per reply: fewer requests
+start_emulator "$fixtures/allocations.json"
+run_body 3-cloud "$server_url" "$requests" $((requests / 5))
+start_emulator "$seed200"
+# ~40x the bytes per reply: fewer requests, so the full run stays within 10 minutes
+run_body 200-cloud "$server_url" $((requests / 10)) $((requests / 50))
 rm -f "$seed200"

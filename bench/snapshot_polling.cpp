@@ -3,10 +3,11 @@
 // Prints one row per (P, pool size): requests/s, latency percentiles, client CPU and heap allocations per
 // request, peak RSS (and RSS per pending poller), connections opened.
 //
-// Usage: snapshot_polling --url URL [--rows P:POOL,...] [--requests N] [--no-warmup] [--csv]
+// Usage: snapshot_polling --url URL [--rows P:POOL,...] [--requests N] [--no-warmup] [--cancel-slots] [--csv]
 //        snapshot_polling --make-seed CLOUDS FIXTURE OUT   (writes an Allocations file with CLOUDS clouds)
 #include <pieces/allocations.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
@@ -58,6 +59,7 @@ struct row {
     std::size_t pollers = 0, pool = 0, requests = 0;
     double seconds = 0, rps = 0, p50 = 0, p90 = 0, p99 = 0, max = 0;  // latencies in µs
     double cpu_us_per_request = 0, allocations_per_request = 0;
+    std::uint64_t result_allocations = 0;  // made by copying one result: its own strings and vectors
     long peak_rss_kb = 0;
     double rss_per_pending_poller = 0;  // bytes
     std::uint64_t connections = 0, errors = 0;
@@ -77,17 +79,23 @@ long max_rss_kb() {
 }
 
 // P pollers share `api`; they stop once `total` requests were issued.
+// With `cancel_slots`, each poller's coroutine has a cancellation slot bound (never emitted), so every request
+// installs its cancellation forwarder: the cost of cancellation support, for the instruction count.
 void poll(boost::asio::io_context& ioc, const pieces::allocations_api& api, std::size_t pollers, std::size_t total,
-          std::vector<std::uint32_t>* latencies, std::uint64_t& errors, std::size_t& clouds) {
+          std::vector<std::uint32_t>* latencies, std::uint64_t& errors, std::size_t& clouds, bool cancel_slots,
+          pieces::Allocations* last) {
     std::size_t issued = 0, finished = 0;
-    for (std::size_t p = 0; p < pollers; ++p)
-        boost::asio::co_spawn(ioc, [&]() -> boost::asio::awaitable<void> {
+    std::vector<boost::asio::cancellation_signal> signals(cancel_slots ? pollers : 0);
+    for (std::size_t p = 0; p < pollers; ++p) {
+        auto done = [&](std::exception_ptr) { ++finished; };
+        auto body = [&]() -> boost::asio::awaitable<void> {
             while (issued < total) {
                 ++issued;
                 const auto t0 = clock_type::now();
                 try {
                     const auto all = co_await api.allocations_snapshot();
                     clouds += all.iterable.size();  // touch the result
+                    if (last && issued == total) *last = all;
                 } catch (const std::exception&) {
                     ++errors;
                 }
@@ -95,12 +103,18 @@ void poll(boost::asio::io_context& ioc, const pieces::allocations_api& api, std:
                     latencies->push_back(static_cast<std::uint32_t>(
                         std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t0).count()));
             }
-        }, [&](std::exception_ptr) { ++finished; });
+        };
+        if (cancel_slots)
+            boost::asio::co_spawn(ioc, body, boost::asio::bind_cancellation_slot(signals[p].slot(), done));
+        else
+            boost::asio::co_spawn(ioc, body, done);
+    }
     ioc.restart();
     while (finished < pollers) ioc.run_one();
 }
 
-row measure(const std::string& url, std::size_t pollers, std::size_t pool, std::size_t requests, bool warmup) {
+row measure(const std::string& url, std::size_t pollers, std::size_t pool, std::size_t requests, bool warmup,
+            bool cancel_slots) {
     boost::asio::io_context ioc(1);
     pieces::client_config cfg;
     cfg.url = url;
@@ -110,7 +124,9 @@ row measure(const std::string& url, std::size_t pollers, std::size_t pool, std::
     pieces::allocations_api api(client);
     std::uint64_t errors = 0;
     std::size_t clouds = 0;
-    if (warmup) poll(ioc, api, pollers, std::max<std::size_t>(2 * pollers, 500), nullptr, errors, clouds);
+    pieces::Allocations last;
+    if (warmup)
+        poll(ioc, api, pollers, std::max<std::size_t>(2 * pollers, 500), nullptr, errors, clouds, cancel_slots, &last);
 
     std::vector<std::uint32_t> latencies;
     latencies.reserve(requests);
@@ -119,7 +135,7 @@ row measure(const std::string& url, std::size_t pollers, std::size_t pool, std::
     const double cpu_before = cpu_seconds();
     const auto t0 = clock_type::now();
     errors = 0;
-    poll(ioc, api, pollers, requests, &latencies, errors, clouds);
+    poll(ioc, api, pollers, requests, &latencies, errors, clouds, cancel_slots, nullptr);
     const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
 
     row r;
@@ -134,6 +150,9 @@ row measure(const std::string& url, std::size_t pollers, std::size_t pool, std::
     r.rss_per_pending_poller = static_cast<double>(r.peak_rss_kb - rss_before) * 1024.0 / static_cast<double>(pollers);
     r.connections = client.stats().connections_opened;
     r.errors = errors;
+    const auto before_copy = g_allocations.load();
+    const pieces::Allocations copy = last;
+    r.result_allocations = g_allocations.load() - before_copy;
     std::sort(latencies.begin(), latencies.end());
     auto pct = [&](double q) {
         return latencies.empty() ? 0.0 : static_cast<double>(latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(q * static_cast<double>(latencies.size())))]);
@@ -165,12 +184,28 @@ int make_seed(std::size_t n, const std::string& fixture, const std::string& out_
     return 0;
 }
 
+template <class... Args>
+std::string fmt(const char* format, Args... args) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, format, args...);
+    return buf;
+}
+
+// One row, as CSV (for bench/run.sh, which adds the peers) or in columns.
+void print_row(bool csv, const std::vector<std::string>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (csv) std::printf("%s%s", i ? "," : "", fields[i].c_str());
+        else std::printf("%-*s", i == 0 ? 5 : 14, fields[i].c_str());
+    }
+    std::printf("\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string url, rows_spec = "1:1,16:16,64:64,256:64,256:16";
     std::size_t requests = 20000;
-    bool warmup = true, csv = false;
+    bool warmup = true, csv = false, cancel_slots = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--make-seed" && i + 3 < argc) return make_seed(std::stoul(argv[i + 1]), argv[i + 2], argv[i + 3]);
@@ -179,8 +214,10 @@ int main(int argc, char** argv) {
         else if (a == "--requests" && i + 1 < argc) requests = std::stoul(argv[++i]);
         else if (a == "--no-warmup") warmup = false;
         else if (a == "--csv") csv = true;
+        else if (a == "--cancel-slots") cancel_slots = true;
         else {
-            std::cerr << "usage: snapshot_polling --url URL [--rows P:POOL,...] [--requests N] [--no-warmup] [--csv]\n";
+            std::cerr << "usage: snapshot_polling --url URL [--rows P:POOL,...] [--requests N] [--no-warmup] "
+                         "[--cancel-slots] [--csv]\n";
             return 2;
         }
     }
@@ -190,25 +227,21 @@ int main(int argc, char** argv) {
     }
     std::stringstream spec(rows_spec);
     std::string item;
-    if (!csv)
-        std::printf("%-7s %-5s %-8s %-10s %-8s %-8s %-8s %-8s %-9s %-9s %-10s %-12s %-6s\n", "P", "pool", "N", "req/s",
-                    "p50us", "p90us", "p99us", "maxus", "cpu_us/rq", "allocs/rq", "peakRSS_kB", "RSS/poller_B", "conns");
+    print_row(csv, {"who", "P", "pool", "N", "req/s", "p50us", "p90us", "p99us", "maxus", "cpu_us/rq", "allocs/rq",
+                    "result_allocs", "peakRSS_kB", "RSS/poller_B", "conns"});
     int status = 0;
     while (std::getline(spec, item, ',')) {
         const auto colon = item.find(':');
         const std::size_t p = std::stoul(item.substr(0, colon));
         const std::size_t pool = std::stoul(item.substr(colon + 1));
         const std::size_t n = std::max(requests, p);
-        const row r = measure(url, p, pool, n, warmup);
-        if (csv)
-            std::printf("ours,%zu,%zu,%zu,%.0f,%.0f,%.0f,%.0f,%.0f,%.2f,%.2f,%ld,%.0f,%llu\n", r.pollers, r.pool, r.requests,
-                        r.rps, r.p50, r.p90, r.p99, r.max, r.cpu_us_per_request, r.allocations_per_request, r.peak_rss_kb,
-                        r.rss_per_pending_poller, static_cast<unsigned long long>(r.connections));
-        else
-            std::printf("%-7zu %-5zu %-8zu %-10.0f %-8.0f %-8.0f %-8.0f %-8.0f %-9.2f %-9.2f %-10ld %-12.0f %-6llu\n",
-                        r.pollers, r.pool, r.requests, r.rps, r.p50, r.p90, r.p99, r.max, r.cpu_us_per_request,
-                        r.allocations_per_request, r.peak_rss_kb, r.rss_per_pending_poller,
-                        static_cast<unsigned long long>(r.connections));
+        const row r = measure(url, p, pool, n, warmup, cancel_slots);
+        print_row(csv, {"ours", fmt("%zu", r.pollers), fmt("%zu", r.pool), fmt("%zu", r.requests), fmt("%.0f", r.rps),
+                        fmt("%.0f", r.p50), fmt("%.0f", r.p90), fmt("%.0f", r.p99), fmt("%.0f", r.max),
+                        fmt("%.2f", r.cpu_us_per_request), fmt("%.2f", r.allocations_per_request),
+                        fmt("%llu", static_cast<unsigned long long>(r.result_allocations)), fmt("%ld", r.peak_rss_kb),
+                        fmt("%.0f", r.rss_per_pending_poller),
+                        fmt("%llu", static_cast<unsigned long long>(r.connections))});
         std::fflush(stdout);
         if (r.errors) {
             std::fprintf(stderr, "snapshot_polling: %llu failed requests at P=%zu\n", static_cast<unsigned long long>(r.errors), p);

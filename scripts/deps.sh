@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on Debian 12, only what is missing (quick when all is there).
-# Usage: scripts/deps.sh [--with-node]
+# Usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-valgrind]
+#   --with-node      node and npm (the official TypeScript SDK: parity test, benchmark peer)
+#   --with-wrk       wrk (the benchmark's HTTP-limit peer)
+#   --with-valgrind  valgrind (the benchmark's instruction count)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev catch2 curl)
@@ -8,10 +11,16 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [[ "${1:-}" == "--with-node" ]]; then
-  command -v node >/dev/null 2>&1 || missing+=(nodejs)
-  command -v npm >/dev/null 2>&1 || missing+=(npm)
-fi
+for option in "$@"; do
+  case "$option" in
+    --with-node)
+      command -v node >/dev/null 2>&1 || missing+=(nodejs)
+      command -v npm >/dev/null 2>&1 || missing+=(npm) ;;
+    --with-wrk) command -v wrk >/dev/null 2>&1 || missing+=(wrk) ;;
+    --with-valgrind) command -v valgrind >/dev/null 2>&1 || missing+=(valgrind) ;;
+    *) echo "usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-valgrind]" >&2; exit 2 ;;
+  esac
+done
 
 if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}"

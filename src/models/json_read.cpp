@@ -8,7 +8,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <initializer_list>
+#include <vector>
 
 namespace pieces::detail {
 
@@ -134,25 +136,30 @@ public:
     object_reader(const json::object& obj, const json_path& at, std::string& error)
         : obj_(obj), at_(at), error_(error) {}
 
-    // Calls `on_member(key, value, path) -> bool(ok) or -1 (not mine)` for each member.
+    // Calls `dispatch(key, value, path) -> 1 (read), 0 (failed) or -1 (not mine)` for each member, then
+    // checks that every name in `required` was read (noted while reading: no second lookup per name).
     template <class Dispatch>
-    bool each(json_members& unknown, Dispatch&& dispatch) {
+    bool each(json_members& unknown, std::initializer_list<std::string_view> required, Dispatch&& dispatch) {
+        unsigned seen = 0;  // bit i: required[i] was read; models have fewer than 32 required members
         for (const auto& kv : obj_) {
             const std::string_view key{kv.key().data(), kv.key().size()};
             const json_path child{&at_, key, 0, false};
             const int r = dispatch(key, kv.value(), child);
             if (r == 0) return false;
-            if (r < 0) unknown.push_back({std::string{key}, raw_json{json::serialize(kv.value())}});
-        }
-        return true;
-    }
-
-    bool require(std::initializer_list<std::string_view> names) {
-        for (auto name : names) {
-            if (obj_.find(name) == obj_.end()) {
-                const json_path child{&at_, name, 0, false};
-                return fail(child, "missing required member", error_);
+            if (r < 0) {
+                unknown.push_back({std::string{key}, raw_json{json::serialize(kv.value())}});
+                continue;
             }
+            unsigned bit = 1;
+            for (auto name : required) {
+                if (name == key) seen |= bit;
+                bit <<= 1;
+            }
+        }
+        unsigned bit = 1;
+        for (auto name : required) {
+            if ((seen & bit) == 0) return fail(json_path{&at_, name, 0, false}, "missing required member", error_);
+            bit <<= 1;
         }
         return true;
     }
@@ -173,9 +180,8 @@ bool read_object(const json::value& jv, T& out, const json_path& at, std::string
     const auto* obj = expect_object(jv, at, error);
     if (obj == nullptr) return false;
     object_reader r{*obj, at, error};
-    if (!r.require(required)) return false;
     out.unknown_members.clear();
-    return r.each(out.unknown_members, members);
+    return r.each(out.unknown_members, required, members);
 }
 
 }  // namespace
@@ -330,9 +336,15 @@ namespace pieces {
 
 template <model T>
 boost::system::result<T> try_from_json(std::string_view text, diagnostics* diag) {
-    // Small replies parse without touching the heap for the DOM.
-    unsigned char stack_buffer[4096];
-    boost::json::monotonic_resource resource(stack_buffer, sizeof stack_buffer);
+    // The DOM lives in a per-thread arena kept between replies, sized from the text (a DOM takes about three
+    // times its text), so steady polling parses without touching the heap for it. Up to 1 MiB is kept; a
+    // larger reply's DOM spills to the heap for that reply only.
+    constexpr std::size_t arena_kept = std::size_t{1} << 20;
+    thread_local std::vector<unsigned char> arena;
+    if (const std::size_t want = std::max<std::size_t>(4096, 3 * text.size());
+        arena.size() < want && want <= arena_kept)
+        arena.resize(want);
+    boost::json::monotonic_resource resource(arena.data(), arena.size());
     boost::system::error_code ec;
     const auto jv = boost::json::parse(text, ec, &resource);
     if (ec) {

@@ -6,15 +6,12 @@ set -euo pipefail
 emulator=$1 our_client=$2 fixtures=$3 work=$4
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../scripts/emulator_url.sh"
+source "$here/../../scripts/official_sdk.sh"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "SKIP: node/npm not installed (scripts/deps.sh --with-node installs them)"
   exit 77
 fi
-mkdir -p "$work"
-if [[ ! -d "$work/node_modules/@pieces.app/pieces-os-client" ]]; then
-  (cd "$work" && { [[ -f package.json ]] || echo '{"name":"sdk-parity","private":true}' > package.json; } &&
-   npm install --no-audit --no-fund --loglevel=error @pieces.app/pieces-os-client@4.1.0 >/dev/null)
-fi
+install_official_sdk "$work"
 cp "$here/sdk_client.mjs" "$here/compare.mjs" "$work/"
 
 pids=()

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The deterministic figure: user-space instructions per 3-cloud snapshot under valgrind's callgrind, P = 16,
+# pool 16. Runs N = 200 and N = 2 200 against the same emulator; (Ir(2200) - Ir(200)) / 2000 leaves out
+# start-up and warm-up. Then the same with a cancellation slot bound to every poller (the cost of
+# cancellation support), and the share of arming and cancelling the deadline timers (inclusive; the timers
+# never fire here).
+# Usage: bench/callgrind.sh [--build-dir DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/emulator_url.sh
+build_dir=""
+if [[ "${1:-}" == "--build-dir" ]]; then build_dir=$2; fi
+if [[ -z "$build_dir" ]]; then
+  scripts/deps.sh --with-valgrind
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target snapshot_polling pieces-os-emulator >/dev/null
+  build_dir=build/release
+fi
+fixtures=${PIECES_FIXTURES_DIR:-../shared/spec/fixtures}
+work=$(mktemp -d)
+"$build_dir/pieces-os-emulator" --port 0 --seed "$fixtures/allocations.json" > "$work/emulator.out" 2>&1 &
+emulator_pid=$!
+trap 'kill $emulator_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+url=$(emulator_url "$work/emulator.out")
+
+# instructions N [OPTIONS...]: total Ir of one run of N requests; the profile stays in $work/N.out
+instructions() {
+  local n=$1
+  shift
+  valgrind --tool=callgrind --callgrind-out-file="$work/$n$*.out" "$build_dir/bench/snapshot_polling" --url "$url" \
+    --rows 16:16 --requests "$n" "$@" > /dev/null 2> "$work/valgrind.log"
+  sed -n 's/^totals: *//p' "$work/$n$*.out"
+}
+per_request() { echo $((($2 - $1) / 2000)); }
+
+plain=$(per_request "$(instructions 200)" "$(instructions 2200)")
+with_slots=$(per_request "$(instructions 200 --cancel-slots)" "$(instructions 2200 --cancel-slots)")
+# Inclusive Ir of the deadline calls in the N = 2 200 run, minus those of the N = 200 run, per request.
+deadline_ir() {
+  callgrind_annotate --inclusive=yes "$1" 2>/dev/null |
+    awk '/(basic_stream<.*>::expires_(at|after)|deadline_timer_service<.*>::(async_wait|expires_at|cancel))[<(]/ {
+           gsub(",", "", $1); sum += $1 } END { print sum + 0 }'
+}
+deadline=$(per_request "$(deadline_ir "$work/200.out")" "$(deadline_ir "$work/2200.out")")
+
+echo "instructions per 3-cloud snapshot (callgrind, P = 16, pool 16): $plain"
+echo "  with a cancellation slot bound to each poller:                 $with_slots ($(awk -v a="$with_slots" -v b="$plain" 'BEGIN { printf "%+.1f %%", (a - b) * 100 / b }'))"
+echo "  of which arming/cancelling deadline timers (inclusive):        $deadline ($(awk -v a="$deadline" -v b="$plain" 'BEGIN { printf "%.1f %%", a * 100 / b }'))"
