@@ -1,0 +1,32 @@
+# Installing: headers, the two libraries, the two programs, a CMake package and pkg-config files.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set_target_properties(pieces_allocations PROPERTIES EXPORT_NAME allocations)
+set_target_properties(pieces_testing PROPERTIES EXPORT_NAME testing)
+set(PIECES_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/pieces_allocations)
+
+install(DIRECTORY include/pieces TYPE INCLUDE)
+install(TARGETS pieces_allocations pieces_testing pieces-os-emulator pieces-allocations
+  EXPORT pieces_allocations_targets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(EXPORT pieces_allocations_targets NAMESPACE pieces:: FILE pieces_allocationsTargets.cmake
+  DESTINATION ${PIECES_CMAKE_DIR})
+
+configure_package_config_file(cmake/pieces_allocationsConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/pieces_allocationsConfig.cmake INSTALL_DESTINATION ${PIECES_CMAKE_DIR})
+# 0.x: a new minor version may break the API, so only the same minor version is compatible.
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/pieces_allocationsConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/pieces_allocationsConfig.cmake
+              ${PROJECT_BINARY_DIR}/pieces_allocationsConfigVersion.cmake
+  DESTINATION ${PIECES_CMAKE_DIR})
+
+# Relocatable: the prefix is found from where the .pc file lies (cmake --install --prefix may move it).
+file(RELATIVE_PATH PIECES_PC_UP "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+foreach(pc pieces_allocations pieces_testing)
+  configure_file(cmake/${pc}.pc.in ${PROJECT_BINARY_DIR}/${pc}.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endforeach()

@@ -1,0 +1,21 @@
+// What `pieces-allocations watch` reports between two snapshots.
+#pragma once
+
+#include <pieces/models/allocations.hpp>
+
+#include <string>
+#include <vector>
+
+namespace pieces::cli {
+
+struct change {
+    std::string cloud;  // the cloud's id
+    std::string what;   // "cloud" (added/removed), "status", "base", "id" or "vanity"
+    std::string from;   // "-" when it was absent
+    std::string to;     // "-" when it is gone
+};
+
+// The changes from `before` to `after`, in the order of `after`'s clouds, then the removed ones.
+std::vector<change> diff_snapshots(const Allocations& before, const Allocations& after);
+
+}  // namespace pieces::cli
