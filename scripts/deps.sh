@@ -4,6 +4,7 @@
 #   --with-node      node and npm (the official TypeScript SDK: parity test, benchmark peer)
 #   --with-wrk       wrk (the benchmark's HTTP-limit peer)
 #   --with-valgrind  valgrind (the benchmark's instruction count)
+#   --with-doxygen   doxygen (the API reference)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev catch2 curl)
@@ -18,7 +19,8 @@ for option in "$@"; do
       command -v npm >/dev/null 2>&1 || missing+=(npm) ;;
     --with-wrk) command -v wrk >/dev/null 2>&1 || missing+=(wrk) ;;
     --with-valgrind) command -v valgrind >/dev/null 2>&1 || missing+=(valgrind) ;;
-    *) echo "usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-valgrind]" >&2; exit 2 ;;
+    --with-doxygen) command -v doxygen >/dev/null 2>&1 || missing+=(doxygen) ;;
+    *) echo "usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-valgrind] [--with-doxygen]" >&2; exit 2 ;;
   esac
 done
 

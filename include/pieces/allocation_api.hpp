@@ -29,11 +29,13 @@ public:
     /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
     boost::asio::awaitable<AllocationCloud> allocation_snapshot(std::string_view allocation, call_options opts = {}) const;
 
+    /// The same request with a completion token: completes with the signature above (see "Forms").
     template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
     auto allocation_snapshot(std::string_view allocation, call_options opts, Token&& token) const {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, AllocationCloud)>(detail::forward_to_compiled{}, token,
                                                          &detail::async_allocation_snapshot, impl_, std::string(allocation), opts);
     }
+    /// The same request with a completion token and default `call_options`.
     template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
     auto allocation_snapshot(std::string_view allocation, Token&& token) const {
         return allocation_snapshot(std::string(allocation), call_options{}, std::forward<Token>(token));
@@ -49,11 +51,13 @@ public:
     /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
     boost::asio::awaitable<AllocationCloud> allocation_update(std::optional<AllocationCloud> allocation_cloud = std::nullopt, call_options opts = {}) const;
 
+    /// The same request with a completion token: completes with the signature above (see "Forms").
     template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
     auto allocation_update(std::optional<AllocationCloud> allocation_cloud, call_options opts, Token&& token) const {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, AllocationCloud)>(detail::forward_to_compiled{}, token,
                                                          &detail::async_allocation_update, impl_, std::move(allocation_cloud), opts);
     }
+    /// The same request with a completion token and default `call_options`.
     template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
     auto allocation_update(std::optional<AllocationCloud> allocation_cloud, Token&& token) const {
         return allocation_update(std::move(allocation_cloud), call_options{}, std::forward<Token>(token));

@@ -29,11 +29,13 @@ public:
     /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
     boost::asio::awaitable<AllocationCloud> allocations_connect_new_cloud(std::optional<UserProfile> user_profile = std::nullopt, call_options opts = {}) const;
 
+    /// The same request with a completion token: completes with the signature above (see "Forms").
     template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
     auto allocations_connect_new_cloud(std::optional<UserProfile> user_profile, call_options opts, Token&& token) const {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, AllocationCloud)>(detail::forward_to_compiled{}, token,
                                                          &detail::async_connect_new_cloud, impl_, std::move(user_profile), opts);
     }
+    /// The same request with a completion token and default `call_options`.
     template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
     auto allocations_connect_new_cloud(std::optional<UserProfile> user_profile, Token&& token) const {
         return allocations_connect_new_cloud(std::move(user_profile), call_options{}, std::forward<Token>(token));
@@ -49,11 +51,13 @@ public:
     /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
     boost::asio::awaitable<AllocationCloud> allocations_create_new_allocation(std::optional<AllocationCloud> allocation_cloud = std::nullopt, call_options opts = {}) const;
 
+    /// The same request with a completion token: completes with the signature above (see "Forms").
     template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
     auto allocations_create_new_allocation(std::optional<AllocationCloud> allocation_cloud, call_options opts, Token&& token) const {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, AllocationCloud)>(detail::forward_to_compiled{}, token,
                                                          &detail::async_create_new_allocation, impl_, std::move(allocation_cloud), opts);
     }
+    /// The same request with a completion token and default `call_options`.
     template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
     auto allocations_create_new_allocation(std::optional<AllocationCloud> allocation_cloud, Token&& token) const {
         return allocations_create_new_allocation(std::move(allocation_cloud), call_options{}, std::forward<Token>(token));
@@ -69,11 +73,13 @@ public:
     /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
     boost::asio::awaitable<std::string> allocations_delete_allocation(std::optional<AllocationCloud> allocation_cloud = std::nullopt, call_options opts = {}) const;
 
+    /// The same request with a completion token: completes with the signature above (see "Forms").
     template <boost::asio::completion_token_for<void(boost::system::error_code, std::string)> Token>
     auto allocations_delete_allocation(std::optional<AllocationCloud> allocation_cloud, call_options opts, Token&& token) const {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, std::string)>(detail::forward_to_compiled{}, token,
                                                          &detail::async_delete_allocation, impl_, std::move(allocation_cloud), opts);
     }
+    /// The same request with a completion token and default `call_options`.
     template <boost::asio::completion_token_for<void(boost::system::error_code, std::string)> Token>
     auto allocations_delete_allocation(std::optional<AllocationCloud> allocation_cloud, Token&& token) const {
         return allocations_delete_allocation(std::move(allocation_cloud), call_options{}, std::forward<Token>(token));
@@ -89,11 +95,13 @@ public:
     /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
     boost::asio::awaitable<std::string> allocations_disconnect_cloud(std::optional<AllocationCloud> allocation_cloud = std::nullopt, call_options opts = {}) const;
 
+    /// The same request with a completion token: completes with the signature above (see "Forms").
     template <boost::asio::completion_token_for<void(boost::system::error_code, std::string)> Token>
     auto allocations_disconnect_cloud(std::optional<AllocationCloud> allocation_cloud, call_options opts, Token&& token) const {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, std::string)>(detail::forward_to_compiled{}, token,
                                                          &detail::async_disconnect_cloud, impl_, std::move(allocation_cloud), opts);
     }
+    /// The same request with a completion token and default `call_options`.
     template <boost::asio::completion_token_for<void(boost::system::error_code, std::string)> Token>
     auto allocations_disconnect_cloud(std::optional<AllocationCloud> allocation_cloud, Token&& token) const {
         return allocations_disconnect_cloud(std::move(allocation_cloud), call_options{}, std::forward<Token>(token));
@@ -109,11 +117,13 @@ public:
     /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
     boost::asio::awaitable<AllocationCloud> allocations_reconnect_cloud(std::optional<AllocationCloud> allocation_cloud = std::nullopt, call_options opts = {}) const;
 
+    /// The same request with a completion token: completes with the signature above (see "Forms").
     template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
     auto allocations_reconnect_cloud(std::optional<AllocationCloud> allocation_cloud, call_options opts, Token&& token) const {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, AllocationCloud)>(detail::forward_to_compiled{}, token,
                                                          &detail::async_reconnect_cloud, impl_, std::move(allocation_cloud), opts);
     }
+    /// The same request with a completion token and default `call_options`.
     template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
     auto allocations_reconnect_cloud(std::optional<AllocationCloud> allocation_cloud, Token&& token) const {
         return allocations_reconnect_cloud(std::move(allocation_cloud), call_options{}, std::forward<Token>(token));
@@ -129,11 +139,13 @@ public:
     /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
     boost::asio::awaitable<Allocations> allocations_snapshot(call_options opts = {}) const;
 
+    /// The same request with a completion token: completes with the signature above (see "Forms").
     template <boost::asio::completion_token_for<void(boost::system::error_code, Allocations)> Token>
     auto allocations_snapshot(call_options opts, Token&& token) const {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, Allocations)>(detail::forward_to_compiled{}, token,
                                                          &detail::async_allocations_snapshot, impl_, opts);
     }
+    /// The same request with a completion token and default `call_options`.
     template <boost::asio::completion_token_for<void(boost::system::error_code, Allocations)> Token>
     auto allocations_snapshot(Token&& token) const {
         return allocations_snapshot(call_options{}, std::forward<Token>(token));

@@ -30,23 +30,30 @@ class client_impl;
 /// context must outlive every pending operation.
 class client {
 public:
+    /// The executor the client's strand and connections run on.
     using executor_type = boost::asio::any_io_executor;
 
     /// Throws `error_with_diagnostics` (`errc::invalid_config` or `errc::invalid_header_value`)
     /// when `cfg` fails `validate`. Opens no connection: the pool is lazy.
     explicit client(executor_type ex, client_config cfg = {});
 
+    /// As above, on `ctx.get_executor()` (e.g. an `io_context`).
     template <class ExecutionContext>
         requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
     explicit client(ExecutionContext& ctx, client_config cfg = {}) : client(ctx.get_executor(), std::move(cfg)) {}
 
-    client(client&&) noexcept;
-    client& operator=(client&&) noexcept;
+    /// Takes over `other`'s pool and pending requests; `other` must not be used afterwards except to be
+    /// destroyed or assigned to.
+    client(client&& other) noexcept;
+    /// Closes this client as the destructor does, then takes over `other`'s pool and pending requests.
+    client& operator=(client&& other) noexcept;
     client(const client&) = delete;
     client& operator=(const client&) = delete;
     ~client();
 
+    /// The executor given at construction.
     executor_type get_executor() const noexcept;
+    /// The configuration, as validated at construction (it never changes).
     const client_config& config() const noexcept;
 
     /// Ends every waiting and in-flight request with `operation_aborted` and closes idle connections.

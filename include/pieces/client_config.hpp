@@ -32,6 +32,7 @@ struct client_config {
     std::string url = "http://localhost:1000";
     /// Default per-request deadline (waiting for a connection, connecting, writing, reading). Must be > 0.
     std::chrono::milliseconds request_timeout{30'000};
+    /// The connection pool's settings.
     pool_params pool;
     /// Largest reply body accepted (default 8 MiB); larger ends in `errc::response_too_large`.
     std::size_t max_body_size = 8 * 1024 * 1024;

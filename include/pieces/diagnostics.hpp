@@ -14,6 +14,7 @@ namespace pieces {
 /// Thread-safety: a plain value; distinct objects may be used concurrently.
 class diagnostics {
 public:
+    /// The most bytes of server text kept (the rest is cut off).
     static constexpr std::size_t max_server_message = 4096;
 
     diagnostics() = default;
@@ -27,14 +28,18 @@ public:
     /// Written by this library: what exactly failed.
     const std::string& client_message() const noexcept { return client_message_; }
 
+    /// Forgets everything (the library clears the caller's diagnostics when an operation starts).
     void clear() { *this = diagnostics{}; }
 
+    /// Set by the library: the reply's HTTP status.
     void set_http_status(int s) noexcept { status_ = s; }
+    /// Set by the library: the endpoint, e.g. "GET /allocations".
     void set_endpoint(std::string e) { endpoint_ = std::move(e); }
     /// Keeps at most `max_server_message` bytes of `text`.
     void set_server_message(std::string_view text) {
         server_message_.assign(text.substr(0, max_server_message));
     }
+    /// Set by the library: what exactly failed.
     void set_client_message(std::string m) { client_message_ = std::move(m); }
 
     friend bool operator==(const diagnostics&, const diagnostics&) = default;

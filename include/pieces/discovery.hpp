@@ -14,13 +14,14 @@
 
 namespace pieces {
 
+/// Where `discover_pieces_os` looks for a running Pieces OS; the defaults are those of the official wrappers.
 struct discovery_options {
     /// An explicit base URL wins: it is returned as is, nothing is probed.
     std::optional<std::string> url;
     /// Probed concurrently with `GET /.well-known/health` (200 with an `ok` body); the lowest port that
     /// answers wins.
     unsigned short first_port = 39300;
-    unsigned short last_port = 39333;
+    unsigned short last_port = 39333;  ///< The last port of the range (included).
     /// Probed (concurrently) only when no port of the range answered.
     std::vector<unsigned short> legacy_ports{1000, 5323};
     /// Bound on each probe; the whole scan takes at most about twice this.

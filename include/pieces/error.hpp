@@ -58,7 +58,10 @@ inline boost::system::error_condition make_error_condition(condition c) noexcept
 
 }  // namespace pieces
 
+/// \cond
+// Lets `errc` convert to `error_code` and `condition` to `error_condition` (not part of the reference).
 template <>
 struct boost::system::is_error_code_enum<pieces::errc> : std::true_type {};
 template <>
 struct boost::system::is_error_condition_enum<pieces::condition> : std::true_type {};
+/// \endcond

@@ -12,8 +12,11 @@ namespace pieces {
 /// the untrusted server text is only in `get_diagnostics().server_message()`.
 class error_with_diagnostics : public boost::system::system_error {
 public:
+    /// `what()` is `ec`'s message with the endpoint, HTTP status and client message; never the server's
+    /// text, which stays in `get_diagnostics().server_message()`.
     error_with_diagnostics(boost::system::error_code ec, diagnostics diag);
 
+    /// The details of the failure, server text included (untrusted).
     const diagnostics& get_diagnostics() const noexcept { return diag_; }
 
 private:

@@ -12,7 +12,9 @@ namespace pieces {
 template <class E>
 class wire_enum {
 public:
+    /// `E::UNKNOWN`, with no text.
     wire_enum() = default;
+    /// A known enumerator.
     wire_enum(E e) noexcept : value_(e) {}  // NOLINT: implicit by design, `status = RUNNING`
 
     /// An unknown value as received; `value()` is `E::UNKNOWN`.
@@ -22,7 +24,9 @@ public:
         return w;
     }
 
+    /// The enumerator; `E::UNKNOWN` for a string this version does not know.
     E value() const noexcept { return value_; }
+    /// Same as `value()`.
     operator E() const noexcept { return value_; }  // NOLINT: lets `switch (url.status)` work
     /// The string received when it was not a known enumerator; empty otherwise.
     const std::string& unknown_text() const noexcept { return unknown_text_; }

@@ -11,16 +11,16 @@ namespace pieces {
 
 /// A user's cloud. `updated` and `version` are present once the cloud was spun up and is running.
 struct AllocationCloud {
-    std::optional<EmbeddedModelSchema> schema;
-    std::string id;               // required: uuid of this cloud (the user id)
-    std::string user;             // required: the user's uuid
-    AllocationCloudUrls urls;     // required
-    AllocationCloudStatus status; // required
-    std::string project;          // required
-    std::optional<GroupedTimestamp> updated;
-    std::optional<std::string> version;
-    std::optional<std::string> region;
-    json_members unknown_members;
+    std::optional<EmbeddedModelSchema> schema;  ///< The model's schema version, when the server sends one.
+    std::string id;  ///< Required: uuid of this cloud (the user id).
+    std::string user;  ///< Required: the user's uuid.
+    AllocationCloudUrls urls;  ///< Required: the cloud's urls.
+    AllocationCloudStatus status;  ///< Required: the cloud's status.
+    std::string project;  ///< Required: the hosting project.
+    std::optional<GroupedTimestamp> updated;  ///< When the cloud was last updated (once running).
+    std::optional<std::string> version;  ///< The version the cloud runs (once running).
+    std::optional<std::string> region;  ///< Where the cloud runs.
+    json_members unknown_members;  ///< Members this version does not know, in order, written back unchanged.
 
     friend bool operator==(const AllocationCloud&, const AllocationCloud&) = default;
 };

@@ -7,9 +7,9 @@ namespace pieces {
 
 /// Status of the cloud as a whole.
 struct AllocationCloudStatus {
-    std::optional<EmbeddedModelSchema> schema;
-    wire_enum<AllocationStatusEnum> cloud;  // required
-    json_members unknown_members;
+    std::optional<EmbeddedModelSchema> schema;  ///< The model's schema version, when the server sends one.
+    wire_enum<AllocationStatusEnum> cloud;  ///< Required: the cloud's status.
+    json_members unknown_members;  ///< Members this version does not know, in order, written back unchanged.
 
     friend bool operator==(const AllocationCloudStatus&, const AllocationCloudStatus&) = default;
 };

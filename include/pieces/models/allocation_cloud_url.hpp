@@ -10,10 +10,10 @@ namespace pieces {
 
 /// One url of a cloud and its status.
 struct AllocationCloudUrl {
-    std::optional<EmbeddedModelSchema> schema;
-    std::string url;                        // required
-    wire_enum<AllocationStatusEnum> status; // required
-    json_members unknown_members;
+    std::optional<EmbeddedModelSchema> schema;  ///< The model's schema version, when the server sends one.
+    std::string url;  ///< Required: the address.
+    wire_enum<AllocationStatusEnum> status;  ///< Required: its status.
+    json_members unknown_members;  ///< Members this version does not know, in order, written back unchanged.
 
     friend bool operator==(const AllocationCloudUrl&, const AllocationCloudUrl&) = default;
 };

@@ -8,9 +8,9 @@ namespace pieces {
 
 /// All connected allocations (`GET /allocations`).
 struct Allocations {
-    std::optional<EmbeddedModelSchema> schema;
-    std::vector<AllocationCloud> iterable;  // required
-    json_members unknown_members;
+    std::optional<EmbeddedModelSchema> schema;  ///< The model's schema version, when the server sends one.
+    std::vector<AllocationCloud> iterable;  ///< Required: the clouds.
+    json_members unknown_members;  ///< Members this version does not know, in order, written back unchanged.
 
     friend bool operator==(const Allocations&, const Allocations&) = default;
 };

@@ -13,10 +13,10 @@ namespace pieces {
 /// fractional digits) and written in the `Date.toISOString()` form, `2026-11-22T10:00:00.000Z`
 /// (with 6 or 9 fractional digits only when the value has sub-millisecond precision, so nothing is lost).
 struct GroupedTimestamp {
-    std::optional<EmbeddedModelSchema> schema;
-    std::chrono::system_clock::time_point value;  // required
-    std::optional<std::string> readable;
-    json_members unknown_members;
+    std::optional<EmbeddedModelSchema> schema;  ///< The model's schema version, when the server sends one.
+    std::chrono::system_clock::time_point value;  ///< Required: the point in time (UTC).
+    std::optional<std::string> readable;  ///< A human text for it, e.g. "a minute ago".
+    json_members unknown_members;  ///< Members this version does not know, in order, written back unchanged.
 
     friend bool operator==(const GroupedTimestamp&, const GroupedTimestamp&) = default;
 };

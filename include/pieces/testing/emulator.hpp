@@ -37,7 +37,9 @@ std::optional<endpoint> endpoint_from_string(std::string_view s) noexcept;
 
 /// What to do wrong when answering an endpoint.
 struct fault {
+    /// Where the connection is closed: not at all, before any reply byte, after the headers, mid-body.
     enum class close_mode { none, before_reply, after_headers, mid_body };
+    /// The JSON of a 200 reply: as it should be, not JSON at all, or JSON of the wrong shape.
     enum class body_mode { normal, malformed_json, wrong_type };
 
     std::chrono::milliseconds latency{0};  ///< wait before answering
@@ -49,13 +51,14 @@ struct fault {
     bool chunked = false;                  ///< `Transfer-Encoding: chunked`
     std::size_t close_after_requests = 0;  ///< close each connection after N replies (nginx keepalive_requests)
     std::chrono::milliseconds trickle_interval{0};  ///< send the reply `trickle_bytes` at a time, this far apart
-    std::size_t trickle_bytes = 1;
+    std::size_t trickle_bytes = 1;         ///< bytes per trickled write
     std::optional<std::string> raw_reply;  ///< send these bytes verbatim instead of a reply, then close
     int times = -1;                        ///< requests this applies to; -1 until cleared
 };
 
+/// Where and how the emulator listens.
 struct emulator_options {
-    std::string address = "127.0.0.1";
+    std::string address = "127.0.0.1";  ///< the address to listen on (loopback by default)
     unsigned short port = 0;   ///< 0: an ephemeral port
     bool cloud_mode = false;   ///< serve create/delete (a local Pieces OS answers them with 500)
 };
@@ -71,6 +74,7 @@ public:
     emulator(const emulator&) = delete;
     emulator& operator=(const emulator&) = delete;
 
+    /// The port it listens on (the one chosen when `emulator_options::port` was 0).
     unsigned short port() const noexcept;
     std::string url() const;  ///< "http://127.0.0.1:<port>"
     /// Stops accepting and closes every connection.
@@ -79,18 +83,19 @@ public:
     // ---- the store ----
     void seed(const Allocations& all);  ///< replaces the store
     void put(AllocationCloud cloud);    ///< adds or replaces by id
-    std::optional<AllocationCloud> find(std::string_view id) const;
-    Allocations snapshot() const;
+    std::optional<AllocationCloud> find(std::string_view id) const;  ///< the stored cloud with this id
+    Allocations snapshot() const;  ///< every stored cloud, as `GET /allocations` answers
+    /// Changes a stored cloud's status (as Pieces OS would on its own); false when there is no such cloud.
     bool set_cloud_status(std::string_view id, AllocationStatusEnum status);
 
     // ---- faults ----
-    void set_fault(endpoint e, fault f);
+    void set_fault(endpoint e, fault f);  ///< replaces the fault of one endpoint
     void set_fault_all(const fault& f);  ///< every Allocations endpoint (not health/version)
-    void clear_faults();
+    void clear_faults();                 ///< every endpoint answers normally again
 
     // ---- what the server saw ----
-    std::size_t requests(endpoint e) const;
-    std::size_t connections_accepted() const;
+    std::size_t requests(endpoint e) const;  ///< requests received for `e` so far
+    std::size_t connections_accepted() const;  ///< TCP connections accepted so far
     std::string last_allocation_id() const;  ///< decoded id of the last GET /allocation/{id}
     /// A header of the last request received ("" when absent).
     std::string last_request_header(std::string_view name) const;
