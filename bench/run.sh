@@ -105,19 +105,21 @@ run_body() {
   done
   table "$csv"
   rm -f "$csv"
+  echo "($1 body: ${SECONDS}s since the start)"
 }
 
 if [[ -n "$url" ]]; then
   run_body "the server's" "$url" "$requests" $((requests / 5))
   exit
 fi
-# start_emulator SEED_FILE: a pinned emulator serving it, its URL in $server_url (started in this shell, so
-# the trap stops it)
+# start_emulator SEED_FILE: a pinned emulator serving it (the previous one stopped), its URL in $server_url;
+# started in this shell, so the trap stops it
 start_emulator() {
   local out
   out=$(mktemp)
+  kill "${pids[@]}" 2>/dev/null || true
   "${server_pin[@]}" "$emulator" --port 0 --seed "$1" > "$out" 2>&1 &
-  pids+=($!)
+  pids=($!)
   server_url=$(emulator_url "$out")
 }
 seed200=$(mktemp --suffix=.json)

@@ -9,7 +9,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/any_io_executor.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -28,7 +28,10 @@ struct request_state;
 
 class client_impl : public std::enable_shared_from_this<client_impl> {
 public:
-    using strand_type = boost::asio::strand<boost::asio::any_io_executor>;
+    // A strand, type-erased: over an io_context's own executor when the client was given one, since that
+    // strand fits in any_io_executor's inline storage (no heap allocation per completion that hops through
+    // it); over the given any_io_executor otherwise.
+    using strand_type = boost::asio::any_io_executor;
 
     client_impl(boost::asio::any_io_executor ex, client_config cfg, base_url url);
     ~client_impl();

@@ -14,6 +14,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
@@ -432,10 +434,15 @@ struct cancel_forwarder {
     }
 };
 
+client_impl::strand_type make_client_strand(const asio::any_io_executor& ex) {
+    if (const auto* ioc = ex.target<asio::io_context::executor_type>()) return asio::make_strand(*ioc);
+    return asio::make_strand(ex);
+}
+
 }  // namespace
 
 client_impl::client_impl(asio::any_io_executor ex, client_config cfg, base_url url)
-    : strand(asio::make_strand(ex)),
+    : strand(make_client_strand(ex)),
       pool(cfg.pool.max_connections),
       executor_(std::move(ex)),
       config_(std::move(cfg)),
