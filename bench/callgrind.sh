@@ -3,7 +3,8 @@
 # pool 16. Runs N = 200 and N = 2 200 against the same emulator; (Ir(2200) - Ir(200)) / 2000 leaves out
 # start-up and warm-up. Then the same with a cancellation slot bound to every poller (the cost of
 # cancellation support), and the share of arming and cancelling the deadline timers (inclusive; the timers
-# never fire here).
+# never fire here). Last, the 200-cloud body parsed 20 times more than 10 times, into a Boost.JSON DOM only
+# (the baseline) and into the models: instructions per cloud.
 # Usage: bench/callgrind.sh [--build-dir DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,18 @@ deadline_ir() {
 }
 deadline=$(per_request "$(deadline_ir "$work/200.out")" "$(deadline_ir "$work/2200.out")")
 
+# parse_ir N dom|models: total Ir of parsing the 200-cloud body N times
+"$build_dir/bench/snapshot_polling" --make-seed 200 "$fixtures/allocations.json" "$work/200.json"
+parse_ir() {
+  valgrind --tool=callgrind --callgrind-out-file="$work/parse$1$2.out" "$build_dir/bench/snapshot_polling" \
+    --parse "$work/200.json" "$1" "$2" > /dev/null 2> "$work/valgrind.log"
+  sed -n 's/^totals: *//p' "$work/parse$1$2.out"
+}
+per_cloud() { echo $((($2 - $1) / (10 * 200))); }
+dom=$(per_cloud "$(parse_ir 10 dom)" "$(parse_ir 20 dom)")
+models=$(per_cloud "$(parse_ir 10 models)" "$(parse_ir 20 models)")
+
 echo "instructions per 3-cloud snapshot (callgrind, P = 16, pool 16): $plain"
 echo "  with a cancellation slot bound to each poller:                 $with_slots ($(awk -v a="$with_slots" -v b="$plain" 'BEGIN { printf "%+.1f %%", (a - b) * 100 / b }'))"
 echo "  of which arming/cancelling deadline timers (inclusive):        $deadline ($(awk -v a="$deadline" -v b="$plain" 'BEGIN { printf "%.1f %%", a * 100 / b }'))"
+echo "200-cloud body, instructions per cloud: DOM parse only $dom; into the models $models ($(awk -v a="$models" -v b="$dom" 'BEGIN { printf "%.2fx the DOM", a / b }'))"

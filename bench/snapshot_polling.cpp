@@ -5,11 +5,14 @@
 //
 // Usage: snapshot_polling --url URL [--rows P:POOL,...] [--requests N] [--no-warmup] [--cancel-slots] [--csv]
 //        snapshot_polling --make-seed CLOUDS FIXTURE OUT   (writes an Allocations file with CLOUDS clouds)
+//        snapshot_polling --parse FILE N dom|models         (parses FILE N times: DOM only, or into the models)
 #include <pieces/allocations.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 #include <sys/resource.h>
 
@@ -184,6 +187,26 @@ int make_seed(std::size_t n, const std::string& fixture, const std::string& out_
     return 0;
 }
 
+// Parses FILE N times, either into a Boost.JSON DOM only (the baseline of a client without typed models) or
+// into the models (what the library does per reply); run under callgrind by bench/callgrind.sh.
+int parse_only(const std::string& path, std::size_t times, const std::string& into) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    std::size_t clouds = 0;
+    for (std::size_t i = 0; i < times; ++i) {
+        if (into == "dom") {
+            clouds += boost::json::parse(text).at("iterable").as_array().size();
+        } else {
+            auto r = pieces::try_from_json<pieces::Allocations>(text);
+            clouds += r ? r->iterable.size() : 0;
+        }
+    }
+    std::printf("%zu clouds\n", clouds);
+    return clouds > 0 ? 0 : 1;
+}
+
 template <class... Args>
 std::string fmt(const char* format, Args... args) {
     char buf[64];
@@ -209,6 +232,7 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--make-seed" && i + 3 < argc) return make_seed(std::stoul(argv[i + 1]), argv[i + 2], argv[i + 3]);
+        if (a == "--parse" && i + 3 < argc) return parse_only(argv[i + 1], std::stoul(argv[i + 2]), argv[i + 3]);
         if (a == "--url" && i + 1 < argc) url = argv[++i];
         else if (a == "--rows" && i + 1 < argc) rows_spec = argv[++i];
         else if (a == "--requests" && i + 1 < argc) requests = std::stoul(argv[++i]);
