@@ -9,13 +9,13 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
@@ -24,7 +24,10 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 
 namespace pieces::detail {
@@ -110,11 +113,22 @@ connection_ptr new_connection(client_impl& impl) {
 
 bool is_cancelled(const asio::cancellation_state& cs) { return cs.cancelled() != asio::cancellation_type::none; }
 
+// An idle connection the server closed (or wrote to unasked) since its last reply: a peek that does not block
+// tells, so that no request, a POST above all, is sent into a connection already known to be gone.
+bool peer_gone(connection& c) {
+    if (!c.connected) return false;
+    char byte = 0;
+    const auto n = ::recv(c.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
 // Takes a connection from the pool, waiting in FIFO order while the deadline allows.
 asio::awaitable<error_code> acquire(request_state& st, connection_ptr& out, bool want_fresh) {
     client_impl& impl = *st.impl;
     const auto now = clock_type::now();
-    const auto expired = [now](const connection_ptr& c) { return now - c->idle_since >= c->idle_limit; };
+    const auto expired = [now](const connection_ptr& c) {
+        return now - c->idle_since >= c->idle_limit || peer_gone(*c);
+    };
     switch (impl.pool.acquire(out, want_fresh, expired, discarder(impl))) {
     case pool_state<connection_ptr>::outcome::got_idle:
         ++impl.connections_reused;
