@@ -312,8 +312,15 @@ asio::awaitable<exchange_result> exchange(request_state& st, connection& c) {
     out.written = written;
     if (wec) co_return ended(out, wec);
 
-    for (;;) {
+    // Interim (1xx) replies before the real one are skipped, up to a bound: a server that floods them is not
+    // answering.
+    constexpr int max_interim_replies = 32;
+    for (int interim = 0;; ++interim) {
         if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return ended(out, asio::error::operation_aborted);
+        if (interim > max_interim_replies) {
+            out.response.error_detail = "more than " + std::to_string(max_interim_replies) + " interim (1xx) replies";
+            co_return ended(out, http::error::bad_status);
+        }
         http::response_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(cfg.max_header_size, UINT32_MAX)));
         parser.body_limit(cfg.max_body_size);

@@ -1,0 +1,211 @@
+// Hostile and bad input: replies built to hurt a client, and arguments that must never reach the wire.
+// Each ends in a specific error code, promptly, and the client goes on.
+#include "async_test.hpp"
+
+#include <string>
+
+using namespace pieces;
+using namespace pieces_test;
+using pieces::testing::endpoint;
+using pieces::testing::fault;
+using boost::system::error_code;
+
+namespace {
+
+struct hostile_fixture : emulator_fixture {
+    explicit hostile_fixture(client_config cfg = quick()) : emulator_fixture(std::move(cfg)) {}
+
+    static client_config quick() {
+        client_config cfg;
+        cfg.request_timeout = 1s;
+        return cfg;
+    }
+
+    // The snapshot's reply is `bytes`, verbatim, then the connection closes.
+    error_code snapshot_answered_with(std::string bytes, diagnostics* diag = nullptr) {
+        fault f;
+        f.raw_reply = std::move(bytes);
+        f.times = 1;
+        emu.set_fault(endpoint::snapshot, f);
+        return snapshot(diag);
+    }
+
+    error_code snapshot(diagnostics* diag = nullptr) {
+        const allocations_api api(*cli);
+        call_options opts;
+        opts.diag = diag;
+        return run(ioc, [&]() -> asio::awaitable<error_code> {
+            auto [ec, all] = co_await api.allocations_snapshot(opts, tuple_token);
+            co_return ec;
+        }());
+    }
+
+    error_code cloud(std::string_view id) {
+        const allocation_api api(*cli);
+        return run(ioc, [&]() -> asio::awaitable<error_code> {
+            auto [ec, c] = co_await api.allocation_snapshot(id, tuple_token);
+            co_return ec;
+        }());
+    }
+
+    // A 200 JSON reply with this body.
+    static std::string json_reply(const std::string& body) {
+        return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+               "\r\n\r\n" + body;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("hostile: an endless header line is cut at the header limit") {
+    hostile_fixture f;
+    CHECK(f.snapshot_answered_with("HTTP/1.1 200 OK\r\nX-Endless: " + std::string(1 << 20, 'a')) ==
+          errc::response_too_large);
+    CHECK_FALSE(f.snapshot());
+}
+
+TEST_CASE("hostile: a body far over the limit, announced by Content-Length, is refused from the header") {
+    hostile_fixture f;
+    CHECK(f.snapshot_answered_with("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                   "Content-Length: 100000000000\r\n\r\n{") == errc::response_too_large);
+    CHECK_FALSE(f.snapshot());
+}
+
+TEST_CASE("hostile: a chunked body over the limit is cut at the limit") {
+    client_config cfg = hostile_fixture::quick();
+    cfg.max_body_size = 4096;  // the fixture's reply (2.4 KB) fits
+    hostile_fixture f(cfg);
+    std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 16; ++i) reply += "200\r\n" + std::string(0x200, ' ') + "\r\n";
+    reply += "0\r\n\r\n";
+    CHECK(f.snapshot_answered_with(reply) == errc::response_too_large);
+    CHECK_FALSE(f.snapshot());
+}
+
+TEST_CASE("hostile: a chunk size that overflows is malformed HTTP") {
+    hostile_fixture f;
+    CHECK(f.snapshot_answered_with("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                                   "\r\nFFFFFFFFFFFFFFFFFFFF\r\n{}") == errc::malformed_http);
+    CHECK_FALSE(f.snapshot());
+}
+
+TEST_CASE("hostile: a reply that never ends stops at the deadline") {
+    hostile_fixture f;
+    fault endless;
+    endless.trickle_interval = 10s;  // one byte, then a long silence
+    endless.trickle_bytes = 1;
+    endless.times = 1;
+    f.emu.set_fault(endpoint::snapshot, endless);
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(f.snapshot() == errc::request_timeout);
+    CHECK(ms_since(t0) < 1000 + 500);
+    CHECK_FALSE(f.snapshot());
+}
+
+TEST_CASE("hostile: a few 1xx replies are skipped; a flood of them is malformed HTTP") {
+    hostile_fixture f;
+    std::string few, flood;
+    for (int i = 0; i < 3; ++i) few += "HTTP/1.1 100 Continue\r\n\r\n";
+    for (int i = 0; i < 1000; ++i) flood += "HTTP/1.1 102 Processing\r\n\r\n";
+    const std::string real = hostile_fixture::json_reply(read_fixture("allocations.json"));
+    CHECK_FALSE(f.snapshot_answered_with(few + real));
+    diagnostics diag;
+    CHECK(f.snapshot_answered_with(flood + real, &diag) == errc::malformed_http);
+    CHECK(diag.client_message().find("interim (1xx) replies") != std::string::npos);
+    CHECK_FALSE(f.snapshot());
+}
+
+TEST_CASE("hostile: a redirect is not followed") {
+    hostile_fixture f;
+    diagnostics diag;
+    CHECK(f.snapshot_answered_with("HTTP/1.1 302 Found\r\nLocation: http://example.com/\r\nContent-Length: 0\r\n\r\n",
+                                   &diag) == errc::unexpected_status);
+    CHECK(diag.http_status() == 302);
+    CHECK(f.emu.connections_accepted() == 1);  // nothing went anywhere else
+    CHECK_FALSE(f.snapshot());
+}
+
+TEST_CASE("hostile: bytes that are not UTF-8 in a string are a bad reply") {
+    hostile_fixture f;
+    std::string body = read_fixture("allocations.json");
+    body.replace(body.find("pieces-production"), 6, "\xC3\x28\xFF\xFE\x80\x80");
+    diagnostics diag;
+    CHECK(f.snapshot_answered_with(hostile_fixture::json_reply(body), &diag) == errc::invalid_response);
+    CHECK(diag.client_message().find("not valid JSON") != std::string::npos);
+    CHECK_FALSE(f.snapshot());
+}
+
+TEST_CASE("hostile: NUL and control characters in strings are kept exactly") {
+    hostile_fixture f;
+    std::string body = read_fixture("allocations.json");
+    body.replace(body.find("pieces-production"), 17, R"(a\u0000b\r\nc\u001f)");
+    const allocations_api api(*f.cli);
+    fault f1;
+    f1.raw_reply = hostile_fixture::json_reply(body);
+    f1.times = 1;
+    f.emu.set_fault(endpoint::snapshot, f1);
+    const auto all = run(f.ioc, api.allocations_snapshot());
+    CHECK(all.iterable.at(0).project == std::string("a\0b\r\nc\x1f", 7));
+    CHECK(from_json<Allocations>(to_json(all)) == all);
+}
+
+TEST_CASE("hostile: JSON nested 10 000 deep is refused without recursing") {
+    hostile_fixture f;
+    const std::string deep = std::string(10'000, '[') + std::string(10'000, ']');
+    CHECK(f.snapshot_answered_with(hostile_fixture::json_reply(R"({"iterable":)" + deep + "}")) ==
+          errc::invalid_response);
+    CHECK_FALSE(f.snapshot());
+}
+
+TEST_CASE("hostile: a 100 MB number") {
+    const std::string body = R"({"iterable":[],"n":)" + std::string(100'000'000, '7') + "}";
+    SECTION("over the default body limit") {
+        hostile_fixture f;
+        CHECK(f.snapshot_answered_with(hostile_fixture::json_reply(body)) == errc::response_too_large);
+        CHECK_FALSE(f.snapshot());
+    }
+    SECTION("within a raised body limit: read, and kept as an unknown member") {
+        client_config cfg = hostile_fixture::quick();
+        cfg.max_body_size = 128 * 1024 * 1024;
+        cfg.request_timeout = 20s;
+        hostile_fixture f(cfg);
+        const allocations_api api(*f.cli);
+        fault f1;
+        f1.raw_reply = hostile_fixture::json_reply(body);
+        f1.times = 1;
+        f.emu.set_fault(endpoint::snapshot, f1);
+        const auto all = run(f.ioc, api.allocations_snapshot());
+        REQUIRE(all.unknown_members.size() == 1);
+        CHECK(all.unknown_members[0].name == "n");
+        CHECK_FALSE(f.snapshot());
+    }
+}
+
+TEST_CASE("hostile: an id with CR, LF or NUL is sent as one encoded path segment") {
+    hostile_fixture f;
+    for (const std::string& id : {std::string("a\r\nHost: evil"), std::string("x\0y", 3), std::string("../allocations")}) {
+        CHECK(f.cloud(id) == errc::cloud_not_found);
+        CHECK(f.emu.last_allocation_id() == id);
+    }
+    CHECK_FALSE(f.snapshot());
+}
+
+TEST_CASE("hostile: an application id or token with CR or LF is refused before anything is sent") {
+    asio::io_context ioc;
+    testing::emulator emu(ioc.get_executor());
+    for (const std::string& bad : {std::string("app\r\nX-Injected: 1"), std::string("app\nx"), std::string("app\rx"),
+                                  std::string("a\0b", 3)}) {
+        client_config cfg;
+        cfg.url = emu.url();
+        cfg.application_id = bad;
+        CHECK_THROWS_AS(client(ioc, cfg), error_with_diagnostics);
+        diagnostics diag;
+        CHECK(validate(cfg, &diag) == errc::invalid_header_value);
+        client_config token_cfg;
+        token_cfg.url = emu.url();
+        token_cfg.access_token = cfg.application_id;
+        CHECK(validate(token_cfg) == errc::invalid_header_value);
+    }
+    ioc.poll();
+    CHECK(emu.connections_accepted() == 0);
+}
