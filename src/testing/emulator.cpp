@@ -193,6 +193,9 @@ void emulator::set_fault_all(const fault& f) {
     for (std::size_t i = 0; i < static_cast<std::size_t>(endpoint::health); ++i)
         impl_->state.set_fault(static_cast<endpoint>(i), f);
 }
+void emulator::set_random_faults(double probability, std::vector<fault> choices, std::uint64_t seed) {
+    impl_->state.set_random_faults(probability, std::move(choices), seed);
+}
 void emulator::clear_faults() { impl_->state.clear_faults(); }
 
 std::size_t emulator::requests(endpoint e) const { return impl_->state.requests(e); }

@@ -108,9 +108,8 @@ reply emulator_state::handle(const request_view& req) {
     if (!which) return r;
     const auto i = static_cast<std::size_t>(*which);
     ++counts_[i];
-    if (auto& f = faults_[i]) {
-        r.applied = *f;
-        if (f->times > 0 && --f->times == 0) f.reset();
+    if (auto f = pick_fault_locked(i)) {
+        r.applied = std::move(*f);
         if (r.applied.status != 0) r = {static_cast<unsigned>(r.applied.status), "text/plain; charset=utf-8",
                                          r.applied.body, r.applied};
         else if (r.applied.payload == fault::body_mode::malformed_json)
@@ -261,9 +260,28 @@ void emulator_state::set_fault(endpoint e, fault f) {
     faults_[static_cast<std::size_t>(e)] = std::move(f);
 }
 
+void emulator_state::set_random_faults(double probability, std::vector<fault> choices, std::uint64_t seed) {
+    std::lock_guard lock(mutex_);
+    random_ = random_faults{probability, std::move(choices), std::mt19937_64(seed)};
+}
+
+// The endpoint's own fault (counting down its `times`), else maybe a random one, else none.
+std::optional<fault> emulator_state::pick_fault_locked(std::size_t endpoint_index) {
+    if (auto& f = faults_[endpoint_index]) {
+        std::optional<fault> out = *f;
+        if (f->times > 0 && --f->times == 0) f.reset();
+        return out;
+    }
+    if (!random_ || random_->choices.empty()) return std::nullopt;
+    if (std::uniform_real_distribution<double>(0, 1)(random_->generator) >= random_->probability) return std::nullopt;
+    const auto k = std::uniform_int_distribution<std::size_t>(0, random_->choices.size() - 1)(random_->generator);
+    return random_->choices[k];
+}
+
 void emulator_state::clear_faults() {
     std::lock_guard lock(mutex_);
     for (auto& f : faults_) f.reset();
+    random_.reset();
 }
 
 std::size_t emulator_state::requests(endpoint e) const {

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <mutex>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,7 @@ public:
     bool set_cloud_status(std::string_view id, AllocationStatusEnum status);
 
     void set_fault(endpoint e, fault f);
+    void set_random_faults(double probability, std::vector<fault> choices, std::uint64_t seed);
     void clear_faults();
 
     std::size_t requests(endpoint e) const;
@@ -53,12 +55,19 @@ private:
     reply create(std::string_view body);
     reply remove(std::string_view body);
     AllocationCloud* find_locked(std::string_view id);
+    std::optional<fault> pick_fault_locked(std::size_t endpoint_index);
 
     mutable std::mutex mutex_;
     const bool cloud_mode_;
     const std::string health_id_;
     std::vector<AllocationCloud> clouds_;
     std::array<std::optional<fault>, endpoint_count> faults_{};
+    struct random_faults {
+        double probability = 0;
+        std::vector<fault> choices;
+        std::mt19937_64 generator;
+    };
+    std::optional<random_faults> random_;
     std::array<std::size_t, endpoint_count> counts_{};
     std::string last_id_;
     std::map<std::string, std::string> last_headers_;

@@ -9,10 +9,12 @@
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pieces::testing {
 
@@ -91,7 +93,10 @@ public:
     // ---- faults ----
     void set_fault(endpoint e, fault f);  ///< replaces the fault of one endpoint
     void set_fault_all(const fault& f);  ///< every Allocations endpoint (not health/version)
-    void clear_faults();                 ///< every endpoint answers normally again
+    /// Random faults, for soak tests: each Allocations request without a fault of its own gets, with
+    /// `probability`, one of `choices` picked uniformly; the generator is seeded with `seed`.
+    void set_random_faults(double probability, std::vector<fault> choices, std::uint64_t seed);
+    void clear_faults();                 ///< every endpoint answers normally again (random faults too)
 
     // ---- what the server saw ----
     std::size_t requests(endpoint e) const;  ///< requests received for `e` so far
