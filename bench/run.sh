@@ -55,11 +55,11 @@ command -v wrk >/dev/null || echo "wrk peer skipped: wrk missing (scripts/deps.s
 # wrk_row URL P POOL: wrk with one thread and one connection per pooled connection of the row (the requests
 # in flight on the wire), printed in snapshot_polling's CSV columns.
 wrk_row() {
-  local out cpu
+  local out cpu connections=$(($2 < $3 ? $2 : $3))
   out=$(mktemp) cpu=$(mktemp)
-  { TIMEFORMAT='%3U %3S'; time "${client_pin[@]}" wrk -t1 -c"$(($2 < $3 ? $2 : $3))" -d"${wrk_seconds}s" --latency \
+  { TIMEFORMAT='%3U %3S'; time "${client_pin[@]}" wrk -t1 -c"$connections" -d"${wrk_seconds}s" --latency \
       "$1/allocations" > "$out"; } 2> "$cpu"
-  awk -v P="$2" -v pool="$3" -v cpu="$(cat "$cpu")" '
+  awk -v P="$2" -v pool="$3" -v connections="$connections" -v cpu="$(cat "$cpu")" '
     function us(v) {  # wrk prints 460.00us, 0.94ms, 1.20s, 2.00m
       if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /m$/) return v * 60e6; return v * 1e6 }
     /^ +Latency +[0-9]/ { max = us($4) }
@@ -69,7 +69,7 @@ wrk_row() {
     END { split(cpu, c, " ")
           if (n == 0) exit 1
           printf "wrk,%d,%d,%d,%.0f,%.0f,%.0f,%.0f,%.0f,%.2f,-,-,-,-,%d\n", P, pool, n, rps, p50, p90, p99, max,
-                 (c[1] + c[2]) * 1e6 / n, (P < pool ? P : pool) }' "$out"
+                 (c[1] + c[2]) * 1e6 / n, connections }' "$out"
   rm -f "$out" "$cpu"
 }
 

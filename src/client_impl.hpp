@@ -9,7 +9,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/any_io_executor.hpp>
 
 #include <atomic>
 #include <chrono>

@@ -85,9 +85,8 @@ asio::awaitable<int> watch(const allocations_api& api, const options& o) {
         try {
             Allocations now = co_await api.allocations_snapshot();
             if (!last) {
-                std::cout << (o.json ? "" : "watching " + std::to_string(now.iterable.size()) + " clouds\n")
-                          << std::flush;
                 if (o.json) std::cout << R"({"watching":)" << now.iterable.size() << "}" << std::endl;
+                else std::cout << "watching " << now.iterable.size() << " clouds" << std::endl;
             } else {
                 for (const auto& c : diff_snapshots(*last, now)) {
                     print_change(c, o.json);
