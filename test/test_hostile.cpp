@@ -21,12 +21,16 @@ struct hostile_fixture : emulator_fixture {
         return cfg;
     }
 
-    // The snapshot's reply is `bytes`, verbatim, then the connection closes.
-    error_code snapshot_answered_with(std::string bytes, diagnostics* diag = nullptr) {
+    // The next snapshot's reply is `bytes`, verbatim, then the connection closes.
+    void answer_next_snapshot_with(std::string bytes) {
         fault f;
         f.raw_reply = std::move(bytes);
         f.times = 1;
         emu.set_fault(endpoint::snapshot, f);
+    }
+
+    error_code snapshot_answered_with(std::string bytes, diagnostics* diag = nullptr) {
+        answer_next_snapshot_with(std::move(bytes));
         return snapshot(diag);
     }
 
@@ -140,10 +144,7 @@ TEST_CASE("hostile: NUL and control characters in strings are kept exactly") {
     std::string body = read_fixture("allocations.json");
     body.replace(body.find("pieces-production"), 17, R"(a\u0000b\r\nc\u001f)");
     const allocations_api api(*f.cli);
-    fault f1;
-    f1.raw_reply = hostile_fixture::json_reply(body);
-    f1.times = 1;
-    f.emu.set_fault(endpoint::snapshot, f1);
+    f.answer_next_snapshot_with(hostile_fixture::json_reply(body));
     const auto all = run(f.ioc, api.allocations_snapshot());
     CHECK(all.iterable.at(0).project == std::string("a\0b\r\nc\x1f", 7));
     CHECK(from_json<Allocations>(to_json(all)) == all);
@@ -170,10 +171,7 @@ TEST_CASE("hostile: a 100 MB number") {
         cfg.request_timeout = 20s;
         hostile_fixture f(cfg);
         const allocations_api api(*f.cli);
-        fault f1;
-        f1.raw_reply = hostile_fixture::json_reply(body);
-        f1.times = 1;
-        f.emu.set_fault(endpoint::snapshot, f1);
+        f.answer_next_snapshot_with(hostile_fixture::json_reply(body));
         const auto all = run(f.ioc, api.allocations_snapshot());
         REQUIRE(all.unknown_members.size() == 1);
         CHECK(all.unknown_members[0].name == "n");

@@ -16,53 +16,53 @@ namespace {
 constexpr int requests = 1000;
 constexpr std::size_t pool_size = 16;
 
-testing::fault stalled() {
-    testing::fault f;
-    f.latency = std::chrono::seconds(30);  // every request stays pending until the shutdown
-    return f;
-}
-
-client_config loaded_config(const testing::emulator& emu) {
-    client_config cfg;
-    cfg.url = emu.url();
-    cfg.pool.max_connections = pool_size;
-    cfg.request_timeout = std::chrono::seconds(60);
-    return cfg;
-}
-
 // Counts each handler's runs, per request.
 struct tally {
     std::vector<std::atomic<int>> runs = std::vector<std::atomic<int>>(requests);
     std::atomic<int> aborted{0}, total{0};
 };
 
-void start_all(const allocations_api& api, const std::shared_ptr<tally>& t) {
-    for (int i = 0; i < requests; ++i)
-        api.allocations_snapshot([t, i](boost::system::error_code ec, Allocations) {
-            ++t->runs[static_cast<std::size_t>(i)];
-            t->aborted += ec == asio::error::operation_aborted;
-            ++t->total;
-        });
-}
+// An emulator that holds every snapshot (30 s), a client of `pool_size` connections to it, and `requests`
+// snapshots started on the client, each handler counted in `counts`. Destroyed client first, then emulator.
+struct pending_load {
+    pending_load(asio::io_context& ioc, std::shared_ptr<tally> t) : counts(std::move(t)), emu(ioc.get_executor()) {
+        testing::fault stalled;
+        stalled.latency = std::chrono::seconds(30);
+        emu.set_fault(testing::endpoint::snapshot, stalled);
+        client_config cfg;
+        cfg.url = emu.url();
+        cfg.pool.max_connections = pool_size;
+        cfg.request_timeout = std::chrono::seconds(60);
+        cli.emplace(ioc, cfg);
+        const allocations_api api(*cli);
+        for (int i = 0; i < requests; ++i)
+            api.allocations_snapshot([t = counts, i](boost::system::error_code ec, Allocations) {
+                ++t->runs[static_cast<std::size_t>(i)];
+                t->aborted += ec == asio::error::operation_aborted;
+                ++t->total;
+            });
+    }
 
-bool all_pending(const client& c) {
-    const auto s = c.stats();
-    return s.requests_in_flight == pool_size && s.requests_waiting == requests - pool_size;
-}
+    // Every request holds a connection or waits for one.
+    bool all_pending() const {
+        const auto s = cli->stats();
+        return s.requests_in_flight == pool_size && s.requests_waiting == requests - pool_size;
+    }
+
+    std::shared_ptr<tally> counts;
+    testing::emulator emu;
+    std::optional<client> cli;
+};
 
 }  // namespace
 
 TEST_CASE("shutdown: destroying the client with 1 000 requests pending ends each once, with operation_aborted") {
     asio::io_context ioc;
-    testing::emulator emu(ioc.get_executor());
-    emu.set_fault(testing::endpoint::snapshot, stalled());
     auto t = std::make_shared<tally>();
     {
-        std::optional<client> cli(std::in_place, ioc, loaded_config(emu));
-        const allocations_api api(*cli);
-        start_all(api, t);
-        run_until(ioc, [&] { return all_pending(*cli); });
-        cli.reset();
+        pending_load load(ioc, t);
+        run_until(ioc, [&] { return load.all_pending(); });
+        load.cli.reset();
         run_until(ioc, [&] { return t->total == requests; }, std::chrono::seconds(10));
     }
     CHECK(t->aborted == requests);
@@ -74,12 +74,8 @@ TEST_CASE("shutdown: destroying the client with 1 000 requests pending ends each
 
 TEST_CASE("shutdown: the same on a 4-thread io_context, the client destroyed from another thread") {
     asio::io_context ioc(4);
-    testing::emulator emu(ioc.get_executor());
-    emu.set_fault(testing::endpoint::snapshot, stalled());
     auto t = std::make_shared<tally>();
-    std::optional<client> cli(std::in_place, ioc, loaded_config(emu));
-    const allocations_api api(*cli);
-    start_all(api, t);
+    pending_load load(ioc, t);
     std::atomic<bool> stop{false};
     std::vector<std::thread> threads;
     for (int i = 0; i < 4; ++i)
@@ -87,9 +83,9 @@ TEST_CASE("shutdown: the same on a 4-thread io_context, the client destroyed fro
             while (!stop) ioc.run_one_for(std::chrono::milliseconds(20));
         });
     const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!all_pending(*cli) && std::chrono::steady_clock::now() < limit) std::this_thread::yield();
-    REQUIRE(all_pending(*cli));
-    cli.reset();
+    while (!load.all_pending() && std::chrono::steady_clock::now() < limit) std::this_thread::yield();
+    REQUIRE(load.all_pending());
+    load.cli.reset();
     while (t->total < requests && std::chrono::steady_clock::now() < limit) std::this_thread::yield();
     stop = true;
     for (auto& th : threads) th.join();
@@ -102,12 +98,8 @@ TEST_CASE("shutdown: stopping and destroying the io_context with 1 000 requests 
     auto t = std::make_shared<tally>();
     {
         asio::io_context ioc;
-        testing::emulator emu(ioc.get_executor());
-        emu.set_fault(testing::endpoint::snapshot, stalled());
-        client cli(ioc, loaded_config(emu));
-        const allocations_api api(cli);
-        start_all(api, t);
-        run_until(ioc, [&] { return all_pending(cli); });
+        pending_load load(ioc, t);
+        run_until(ioc, [&] { return load.all_pending(); });
         ioc.stop();
     }  // the client, the emulator, then the io_context with every pending handler: destroyed, not run
     CHECK(t->total == 0);
