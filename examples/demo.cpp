@@ -17,8 +17,8 @@ void print_table(const pieces::Allocations& all) {
     for (const auto& c : all.iterable) {
         const std::string updated = c.updated ? pieces::to_iso_string(c.updated->value) : "-";
         const std::string vanity = c.urls.vanity ? c.urls.vanity->url : "-";
-        const auto status = c.status.cloud.unknown_text().empty() ? std::string(pieces::to_string(c.status.cloud))
-                                                                   : c.status.cloud.unknown_text();
+        const auto status = c.status.cloud.has_unknown_text() ? c.status.cloud.unknown_text()
+                                                              : std::string(pieces::to_string(c.status.cloud));
         std::printf("%-38s %-13s %-13s %-26s %s\n", c.id.c_str(), status.c_str(),
                     std::string(pieces::to_string(c.urls.base.status)).c_str(), updated.c_str(), vanity.c_str());
     }

@@ -159,22 +159,31 @@ TEST_CASE("hostile: JSON nested 10 000 deep is refused without recursing") {
 }
 
 TEST_CASE("hostile: a 100 MB number") {
-    const std::string body = R"({"iterable":[],"n":)" + std::string(100'000'000, '7') + "}";
+    const std::string huge = std::string(100'000'000, '7');  // 7.7e99999999: no double holds it
+    const std::string body = R"({"iterable":[],"n":)" + huge + "}";
     SECTION("over the default body limit") {
         hostile_fixture f;
         CHECK(f.snapshot_answered_with(hostile_fixture::json_reply(body)) == errc::response_too_large);
         CHECK_FALSE(f.snapshot());
     }
-    SECTION("within a raised body limit: read, and kept as an unknown member") {
-        client_config cfg = hostile_fixture::quick();
-        cfg.max_body_size = 128 * 1024 * 1024;
-        cfg.request_timeout = 20s;
+    client_config cfg = hostile_fixture::quick();
+    cfg.max_body_size = 128 * 1024 * 1024;
+    cfg.request_timeout = 20s;
+    SECTION("within a raised body limit, too large for a double: refused (it could not be written back)") {
+        hostile_fixture f(cfg);
+        diagnostics diag;
+        CHECK(f.snapshot_answered_with(hostile_fixture::json_reply(body), &diag) == errc::invalid_response);
+        CHECK(diag.client_message().find("exponent overflow") != std::string::npos);
+        CHECK_FALSE(f.snapshot());
+    }
+    SECTION("within a raised body limit, 100 MB of digits of a fraction: read, kept as the nearest double") {
         hostile_fixture f(cfg);
         const allocations_api api(*f.cli);
-        f.answer_next_snapshot_with(hostile_fixture::json_reply(body));
+        f.answer_next_snapshot_with(hostile_fixture::json_reply(R"({"iterable":[],"n":0.)" + huge + "}"));
         const auto all = run(f.ioc, api.allocations_snapshot());
         REQUIRE(all.unknown_members.size() == 1);
         CHECK(all.unknown_members[0].name == "n");
+        CHECK(all.unknown_members[0].value.text == "7.777777777777778E-1");
         CHECK_FALSE(f.snapshot());
     }
 }

@@ -5,6 +5,11 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
 using namespace pieces;
 using pieces_test::read_fixture;
 namespace json = boost::json;
@@ -103,6 +108,52 @@ TEST_CASE("a missing required member names its path") {
     CHECK(decode_error("{}") == "iterable: missing required member");
 }
 
+// Found by fuzz_json_models: an integer member given a number too large for int64 (read as a double by the
+// JSON parser) was converted anyway (undefined behaviour, reported by UBSan) instead of being refused.
+TEST_CASE("an integer member refuses a number int64 cannot hold, and accepts integral doubles within range") {
+    CHECK_FALSE(try_from_json<Font>(R"({"size":11111111111111111111111111113})").has_value());
+    CHECK_FALSE(try_from_json<Font>(R"({"size":1e28})").has_value());
+    CHECK_FALSE(try_from_json<Font>(R"({"size":-1e28})").has_value());
+    CHECK_FALSE(try_from_json<Font>(R"({"size":9223372036854775808.0})").has_value());  // 2^63
+    CHECK_FALSE(try_from_json<Font>(R"({"size":14.5})").has_value());
+    CHECK(try_from_json<Font>(R"({"size":14.0})")->size == 14);
+    CHECK(try_from_json<Font>(R"({"size":-9223372036854775808.0})")->size == INT64_MIN);
+    const auto r = try_from_json<Font>(R"({"size":1e28})");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error() == errc::invalid_response);
+}
+
+// Found by fuzz_json_models: an empty enum string was taken for "no unknown text" and written back as "UNKNOWN".
+TEST_CASE("an empty enum string is kept as unknown text and written back as received") {
+    const auto status = from_json<AllocationCloudStatus>(R"({"cloud":""})");
+    CHECK(status.cloud == AllocationStatusEnum::UNKNOWN);
+    CHECK(status.cloud.has_unknown_text());
+    CHECK(status.cloud.unknown_text().empty());
+    CHECK(to_json(status) == R"({"cloud":""})");
+    CHECK_FALSE(wire_enum<AllocationStatusEnum>{}.has_unknown_text());
+    CHECK(to_json(AllocationCloudStatus{}) == R"({"cloud":"UNKNOWN"})");
+}
+
+// Found by fuzz_json_models: Boost.JSON 1.81 reads some numbers a unit in the last place off (and 0e1113 as
+// NaN), so an unknown member's number could change on its way back; 1e400 was written back as `Infinity`
+// (not JSON). Numbers are now read exactly, and one no double holds is refused.
+TEST_CASE("numbers are read exactly and written back as the nearest double; 1e400 is refused") {
+    const std::string long_number = std::string(89, '7') + "0";  // 7.7...7e89, 90 digits
+    const auto font = from_json<Font>(R"({"size":12,"scale":)" + long_number + "}");
+    REQUIRE(font.unknown_members.size() == 1);
+    double expected = 0;
+    std::from_chars(long_number.data(), long_number.data() + long_number.size(), expected);
+    // Written in the shortest form that reads back as that double.
+    CHECK(to_json(font) == R"({"size":12,"scale":)" + json::serialize(json::value(expected)) + "}");
+    CHECK(from_json<Font>(to_json(font)) == font);  // stable
+
+    CHECK(from_json<Font>(R"({"size":0e1113})").size == 0);
+    CHECK(from_json<Font>(R"({"size":12,"tiny":1e-400})").unknown_members.at(0).value.text == "0E0");
+    const auto huge = try_from_json<Font>(R"({"size":12,"huge":1e400})");
+    REQUIRE_FALSE(huge.has_value());
+    CHECK(huge.error() == errc::invalid_response);
+}
+
 TEST_CASE("a wrong type names its path") {
     auto doc = json::parse(read_fixture("allocations.json"));
     doc.at("iterable").at(2).at("urls").at("base").at("status") = 7;
@@ -135,6 +186,27 @@ TEST_CASE("value_to throws with the path; try_value_to returns the code") {
     CHECK(r.error() == errc::invalid_response);
     CHECK(json::try_value_to<AllocationCloudUrl>(json::parse(R"({"url": "u", "status": "FAILED"})"))->status ==
           AllocationStatusEnum::FAILED);
+}
+
+// Found by fuzz_json_models: a year outside system_clock's nanosecond range overflowed (UBSan) instead of
+// being refused.
+TEST_CASE("timestamps: a year system_clock cannot hold is refused, not overflowed") {
+    using namespace std::chrono;
+    CHECK_FALSE(parse_rfc3339("1013-11-11T10:00:00.000Z"));
+    CHECK_FALSE(parse_rfc3339("4183-11-11T10:00:00.000Z"));
+    CHECK_FALSE(parse_rfc3339("9999-12-31T23:59:59.999999999-23:59"));
+    CHECK_FALSE(parse_rfc3339("0000-01-01T00:00:00+23:59"));
+    // The ends (system_clock counts nanoseconds in a 64-bit integer here): the last instant is kept exactly.
+    static_assert(std::is_same_v<system_clock::duration, nanoseconds>);
+    CHECK(parse_rfc3339("2262-04-11T23:47:16.854775807Z") == system_clock::time_point::max());
+    CHECK_FALSE(parse_rfc3339("2262-04-11T23:47:16.854775808Z"));
+    CHECK_FALSE(parse_rfc3339("2262-04-11T23:47:17Z"));
+    CHECK(parse_rfc3339("1677-09-21T00:12:44Z"));
+    CHECK_FALSE(parse_rfc3339("1677-09-21T00:12:42Z"));
+
+    const auto r = try_from_json<GroupedTimestamp>(R"({"value":"1013-11-11T10:00:00.000Z","readable":"long ago"})");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error() == errc::invalid_response);
 }
 
 TEST_CASE("timestamps: 0, 3, 6 and 9 fractional digits, Z and offsets") {

@@ -21,6 +21,7 @@ public:
     static wire_enum from_unknown_text(std::string text) {
         wire_enum w;
         w.unknown_text_ = std::move(text);
+        w.has_unknown_text_ = true;
         return w;
     }
 
@@ -28,7 +29,9 @@ public:
     E value() const noexcept { return value_; }
     /// Same as `value()`.
     operator E() const noexcept { return value_; }  // NOLINT: lets `switch (url.status)` work
-    /// The string received when it was not a known enumerator; empty otherwise.
+    /// True when this holds a string received that was not a known enumerator (even an empty one).
+    bool has_unknown_text() const noexcept { return has_unknown_text_; }
+    /// The string received when it was not a known enumerator (see `has_unknown_text()`); empty otherwise.
     const std::string& unknown_text() const noexcept { return unknown_text_; }
 
     friend bool operator==(const wire_enum& a, const wire_enum& b) = default;
@@ -37,6 +40,7 @@ public:
 private:
     E value_ = E::UNKNOWN;
     std::string unknown_text_;
+    bool has_unknown_text_ = false;  // an empty string received is unknown text too, and is written back
 };
 
 }  // namespace pieces

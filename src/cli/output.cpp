@@ -6,9 +6,7 @@
 namespace pieces::cli {
 
 std::string status_text(const wire_enum<AllocationStatusEnum>& status) {
-    return status.value() == AllocationStatusEnum::UNKNOWN && !status.unknown_text().empty()
-               ? status.unknown_text()
-               : std::string(to_string(status.value()));
+    return status.has_unknown_text() ? status.unknown_text() : std::string(to_string(status.value()));
 }
 
 namespace {

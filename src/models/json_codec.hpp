@@ -4,7 +4,9 @@
 #include <pieces/models/json.hpp>
 
 #include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <cstddef>
 #include <string>
@@ -21,6 +23,10 @@ struct json_path {
 
     std::string to_string() const;  // "iterable[2].urls.base.status"; "(root)" at the top
 };
+
+/// Parses JSON text (default limits: depth 32) with every double read exactly (see json_parse.cpp);
+/// on failure `ec` is set and the result is null.
+boost::json::value parse_json(std::string_view text, boost::system::error_code& ec, boost::json::storage_ptr sp = {});
 
 /// Reads `jv` into `out`; on failure returns false with `error` = "<path>: <what>".
 template <model T>

@@ -5,7 +5,6 @@
 #include <pieces/error_with_diagnostics.hpp>
 
 #include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -57,8 +56,12 @@ bool read_value(const json::value& jv, std::int64_t& out, const json_path& at, s
         out = static_cast<std::int64_t>(*u);
         return true;
     }
-    if (const auto* d = jv.if_double(); d != nullptr && *d == static_cast<double>(static_cast<std::int64_t>(*d))) {
-        out = static_cast<std::int64_t>(*d);  // 14.0 is an integer in JSON's eyes
+    // 14.0 is an integer in JSON's eyes; the range check comes first, as converting a double that does not
+    // fit is undefined (2^63 itself is out: the largest int64 is one less).
+    constexpr double two_to_63 = 9223372036854775808.0;
+    if (const auto* d = jv.if_double(); d != nullptr && *d >= -two_to_63 && *d < two_to_63 &&
+                                        *d == static_cast<double>(static_cast<std::int64_t>(*d))) {
+        out = static_cast<std::int64_t>(*d);
         return true;
     }
     return fail(at, "expected an integer", error);
@@ -346,7 +349,7 @@ boost::system::result<T> try_from_json(std::string_view text, diagnostics* diag)
         arena.resize(want);
     boost::json::monotonic_resource resource(arena.data(), arena.size());
     boost::system::error_code ec;
-    const auto jv = boost::json::parse(text, ec, &resource);
+    const auto jv = detail::parse_json(text, ec, &resource);
     if (ec) {
         if (diag) diag->set_client_message("(root): not valid JSON: " + ec.message());
         return make_error_code(errc::invalid_response);

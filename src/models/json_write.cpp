@@ -1,9 +1,9 @@
 // Models -> JSON: spec members first, absent optionals omitted, unknown members and enum strings written back.
 #include "json_codec.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
+#include <boost/system/system_error.hpp>
 
 namespace pieces::detail {
 namespace {
@@ -13,11 +13,16 @@ namespace json = boost::json;
 json::value to_value(const std::string& s) { return json::string(s); }
 json::value to_value(std::int64_t i) { return i; }
 json::value to_value(bool b) { return b; }
-json::value to_value(const raw_json& r) { return json::parse(r.text); }
+json::value to_value(const raw_json& r) {
+    boost::system::error_code ec;
+    json::value v = parse_json(r.text, ec);
+    if (ec) throw boost::system::system_error(ec, "raw_json holds invalid JSON");
+    return v;
+}
 
 template <class E>
 json::value to_value(const wire_enum<E>& e) {
-    if (!e.unknown_text().empty()) return json::string(e.unknown_text());
+    if (e.has_unknown_text()) return json::string(e.unknown_text());
     return json::string(to_string(e.value()));
 }
 
@@ -47,7 +52,7 @@ void put(json::object& obj, std::string_view name, const std::optional<T>& v) {
 }
 
 void put_unknown(json::object& obj, const json_members& members) {
-    for (const auto& m : members) obj.insert_or_assign(m.name, json::parse(m.value.text));
+    for (const auto& m : members) obj.insert_or_assign(m.name, to_value(m.value));
 }
 
 }  // namespace

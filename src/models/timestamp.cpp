@@ -78,8 +78,16 @@ std::optional<system_clock::time_point> parse_rfc3339(std::string_view s) noexce
     }
     if (pos != s.size()) return std::nullopt;
 
-    const auto local = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + frac;
-    return time_point_cast<system_clock::duration>(local - offset);
+    // Whole seconds first: a 4-digit year always fits in seconds, but not always in system_clock's
+    // nanoseconds (about 1677 to 2262), where it would overflow. Outside that range the text is refused.
+    const seconds whole = (sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} - offset).time_since_epoch();
+    constexpr auto earliest = duration_cast<seconds>(system_clock::duration::min());
+    constexpr auto latest = duration_cast<seconds>(system_clock::duration::max());
+    if (whole < earliest || whole > latest) return std::nullopt;
+    if (whole == latest && frac > system_clock::duration::max() - duration_cast<system_clock::duration>(latest))
+        return std::nullopt;
+    return system_clock::time_point{duration_cast<system_clock::duration>(whole) +
+                                    duration_cast<system_clock::duration>(frac)};
 }
 
 std::string to_iso_string(system_clock::time_point tp) {
