@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on Debian 12, only what is missing (quick when all is there).
-# Usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-valgrind]
+# Usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-valgrind] [--with-doxygen] [--with-fuzz]
 #   --with-node      node and npm (the official TypeScript SDK: parity test, benchmark peer)
 #   --with-wrk       wrk (the benchmark's HTTP-limit peer)
 #   --with-valgrind  valgrind (the benchmark's instruction count)
 #   --with-doxygen   doxygen (the API reference)
+#   --with-fuzz      clang 14 and libFuzzer (the fuzz preset)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev catch2 curl)
@@ -20,7 +21,12 @@ for option in "$@"; do
     --with-wrk) command -v wrk >/dev/null 2>&1 || missing+=(wrk) ;;
     --with-valgrind) command -v valgrind >/dev/null 2>&1 || missing+=(valgrind) ;;
     --with-doxygen) command -v doxygen >/dev/null 2>&1 || missing+=(doxygen) ;;
-    *) echo "usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-valgrind] [--with-doxygen]" >&2; exit 2 ;;
+    --with-fuzz)
+      for p in clang-14 libfuzzer-14-dev; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+      done ;;
+    *) echo "usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-valgrind] [--with-doxygen] [--with-fuzz]" >&2
+       exit 2 ;;
   esac
 done
 

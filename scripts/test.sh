@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds the library, examples and tests, and runs every test.
-# Usage: scripts/test.sh [preset]   (presets: default, release, asan, tsan; see CMakePresets.json)
+# Usage: scripts/test.sh [preset]   (presets: default, release, asan, tsan, fuzz; see CMakePresets.json)
+# The fuzz preset runs each libFuzzer target for PIECES_FUZZ_SECONDS (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-default}"
 
-scripts/deps.sh --with-node --with-wrk --with-doxygen
+extra=()
+[[ $preset == fuzz ]] && extra=(--with-fuzz)
+scripts/deps.sh --with-node --with-wrk --with-doxygen "${extra[@]}"
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
 ctest --preset "$preset"
