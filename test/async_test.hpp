@@ -4,6 +4,7 @@
 #include <pieces/allocations.hpp>
 #include <pieces/testing/emulator.hpp>
 
+#include "endpoint_calls.hpp"
 #include "fixtures.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -21,8 +22,6 @@ namespace pieces_test {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-/// The token of the non-throwing coroutine form: `auto [ec, result] = co_await op(..., tuple_token)`.
-constexpr auto tuple_token = asio::as_tuple(asio::use_awaitable);
 
 /// Runs the io_context until `done()` holds; fails the test after `limit` (a hang is a failure, not a wait).
 template <class Pred>

@@ -17,36 +17,9 @@ using boost::system::error_code;
 
 namespace {
 
-const std::vector<endpoint> all_endpoints = {endpoint::connect,    endpoint::create,   endpoint::delete_allocation,
-                                             endpoint::disconnect, endpoint::reconnect, endpoint::snapshot,
-                                             endpoint::allocation_snapshot, endpoint::update};
-
 bool is_get(endpoint e) { return e == endpoint::snapshot || e == endpoint::allocation_snapshot; }
 // delete and disconnect answer text; the others a JSON model
 bool answers_text(endpoint e) { return e == endpoint::delete_allocation || e == endpoint::disconnect; }
-
-struct models {
-    UserProfile profile = from_json<UserProfile>(read_fixture("user_profile.json"));
-    AllocationCloud cloud = from_json<AllocationCloud>(read_fixture("allocation_cloud.json"));
-};
-
-// One call of endpoint `e` that the emulator, seeded with the fixture, answers with success when not faulted.
-asio::awaitable<error_code> call(const client& c, endpoint e, const models& m) {
-    const allocations_api clouds(c);
-    const allocation_api cloud(c);
-    switch (e) {
-    case endpoint::connect: co_return std::get<0>(co_await clouds.allocations_connect_new_cloud(m.profile, tuple_token));
-    case endpoint::create: co_return std::get<0>(co_await clouds.allocations_create_new_allocation(m.cloud, tuple_token));
-    case endpoint::delete_allocation:
-        co_return std::get<0>(co_await clouds.allocations_delete_allocation(m.cloud, tuple_token));
-    case endpoint::disconnect: co_return std::get<0>(co_await clouds.allocations_disconnect_cloud(m.cloud, tuple_token));
-    case endpoint::reconnect: co_return std::get<0>(co_await clouds.allocations_reconnect_cloud(m.cloud, tuple_token));
-    case endpoint::snapshot: co_return std::get<0>(co_await clouds.allocations_snapshot(tuple_token));
-    case endpoint::allocation_snapshot: co_return std::get<0>(co_await cloud.allocation_snapshot(m.cloud.id, tuple_token));
-    case endpoint::update: co_return std::get<0>(co_await cloud.allocation_update(m.cloud, tuple_token));
-    default: co_return error_code(errc::invalid_argument);
-    }
-}
 
 struct cell {
     const char* name;
@@ -117,7 +90,7 @@ testing::emulator_options cloud_mode(unsigned short port = 0) {
 }  // namespace
 
 TEST_CASE("fault matrix: every endpoint x every injected fault") {
-    const models m;
+    const endpoint_arguments m;
     for (const auto& c : cells) {
         for (const endpoint e : all_endpoints) {
             INFO(c.name << " on " << testing::to_string(e));
@@ -125,27 +98,27 @@ TEST_CASE("fault matrix: every endpoint x every injected fault") {
             testing::emulator emu(ioc.get_executor(), cloud_mode());
             seed(emu);
             client cli(ioc, matrix_config(emu.url()));
-            REQUIRE(run(ioc, call(cli, e, m)) == error_code{});  // warm-up: one kept-alive connection
+            REQUIRE(run(ioc, call_endpoint(cli, e, m)) == error_code{});  // warm-up: one kept-alive connection
             seed(emu);
 
             fault f;
             c.set(f);
             emu.set_fault(e, f);
             const auto before = cli.stats();
-            const error_code got = run(ioc, call(cli, e, m));
+            const error_code got = run(ioc, call_endpoint(cli, e, m));
             CHECK(got == c.expected(e));
             if (c.also) c.also(e, before, cli.stats());
 
             emu.clear_faults();
             seed(emu);
-            CHECK(run(ioc, call(cli, e, m)) == error_code{});  // the same client goes on
+            CHECK(run(ioc, call_endpoint(cli, e, m)) == error_code{});  // the same client goes on
             CHECK(cli.stats().connections_open <= cli.config().pool.max_connections);
         }
     }
 }
 
 TEST_CASE("fault matrix: connection refused, then the server comes up") {
-    const models m;
+    const endpoint_arguments m;
     for (const endpoint e : all_endpoints) {
         INFO(testing::to_string(e));
         asio::io_context ioc;
@@ -155,16 +128,16 @@ TEST_CASE("fault matrix: connection refused, then the server comes up") {
             port = probe.local_endpoint().port();
         }  // closed: nothing listens on `port` now
         client cli(ioc, matrix_config("http://127.0.0.1:" + std::to_string(port)));
-        CHECK(run(ioc, call(cli, e, m)) == error_code(errc::connection_failed));
+        CHECK(run(ioc, call_endpoint(cli, e, m)) == error_code(errc::connection_failed));
 
         testing::emulator emu(ioc.get_executor(), cloud_mode(port));
         seed(emu);
-        CHECK(run(ioc, call(cli, e, m)) == error_code{});
+        CHECK(run(ioc, call_endpoint(cli, e, m)) == error_code{});
     }
 }
 
 TEST_CASE("fault matrix: the server restarted between two requests") {
-    const models m;
+    const endpoint_arguments m;
     for (const endpoint e : all_endpoints) {
         INFO(testing::to_string(e));
         asio::io_context ioc;
@@ -172,7 +145,7 @@ TEST_CASE("fault matrix: the server restarted between two requests") {
         const auto port = emu->port();
         seed(*emu);
         client cli(ioc, matrix_config(emu->url()));
-        REQUIRE(run(ioc, call(cli, e, m)) == error_code{});  // leaves a kept-alive connection in the pool
+        REQUIRE(run(ioc, call_endpoint(cli, e, m)) == error_code{});  // leaves a kept-alive connection in the pool
 
         emu.reset();  // the old server closes every connection...
         ioc.restart();
@@ -182,7 +155,7 @@ TEST_CASE("fault matrix: the server restarted between two requests") {
 
         // The pooled connection is seen closed before it is used: even a POST goes out on a fresh one.
         const auto before = cli.stats();
-        CHECK(run(ioc, call(cli, e, m)) == error_code{});
+        CHECK(run(ioc, call_endpoint(cli, e, m)) == error_code{});
         CHECK(cli.stats().connections_opened == before.connections_opened + 1);
         CHECK(cli.stats().retries == before.retries);
     }

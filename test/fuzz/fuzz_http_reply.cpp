@@ -1,46 +1,29 @@
 // libFuzzer target: arbitrary bytes from the server as the HTTP reply to one of the eight endpoints
-// (picked by the first byte), over a real loopback socket from the emulator (`fault::raw_reply`).
-// Every reply must end, well within the deadline, in success or one of the errors a reply can cause,
-// after exactly one request (a fresh connection is never retried); what succeeds must encode again.
-#include <pieces/allocations.hpp>
-#include <pieces/testing/emulator.hpp>
+// (picked by the first byte, in the emulator's order), over a real loopback socket from the emulator
+// (`fault::raw_reply`). Every reply must end, well within the deadline, in success or one of the errors a
+// reply can cause, after exactly one request (a fresh connection is never retried); what succeeds must
+// encode again.
+#include "../endpoint_calls.hpp"
+#include "fuzz_fail.hpp"
 
-#include "../fixtures.hpp"
-
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
-#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <tuple>
 
 namespace {
 
 namespace asio = boost::asio;
 using pieces::testing::endpoint;
+using pieces_fuzz::fail;
 using boost::system::error_code;
 using namespace std::chrono_literals;
-
-constexpr auto tuple_token = asio::as_tuple(asio::use_awaitable);
-
-[[noreturn]] void fail(const char* what, std::string_view detail) {
-    std::fprintf(stderr, "fuzz_http_reply: %s\n%.*s\n", what, static_cast<int>(detail.size()), detail.data());
-    std::abort();
-}
-
-constexpr std::array<endpoint, 8> endpoints = {
-    endpoint::snapshot,   endpoint::allocation_snapshot, endpoint::connect,   endpoint::create,
-    endpoint::delete_allocation, endpoint::disconnect,   endpoint::reconnect, endpoint::update};
 
 // What a reply, however bad, may end in.
 bool reply_error(error_code ec) {
@@ -51,29 +34,22 @@ bool reply_error(error_code ec) {
 }
 
 // A result that decoded must encode, and decode again.
-template <class T>
-void check_result(const T& result) {
-    if constexpr (pieces::model<T>) {
-        const std::string text = pieces::to_json(result);
-        if (!pieces::try_from_json<T>(text)) fail("a decoded reply does not encode to JSON that decodes", text);
+struct check_encodes {
+    template <class T>
+    void operator()(const T& result) const {
+        if constexpr (pieces::model<T>) {
+            const std::string text = pieces::to_json(result);
+            if (!pieces::try_from_json<T>(text)) fail("a decoded reply does not encode to JSON that decodes", text);
+        }
     }
-}
-
-template <class T>
-asio::awaitable<error_code> checked(asio::awaitable<std::tuple<error_code, T>> call) {
-    auto [ec, result] = co_await std::move(call);
-    if (!ec) check_result(result);
-    co_return ec;
-}
+};
 
 // The emulator and one client, for the whole run (one thread; each input is one request).
 struct harness {
     asio::io_context ioc;
     pieces::testing::emulator emu{ioc.get_executor()};
     std::optional<pieces::client> cli;
-    pieces::UserProfile profile = pieces::from_json<pieces::UserProfile>(pieces_test::read_fixture("user_profile.json"));
-    pieces::AllocationCloud cloud =
-        pieces::from_json<pieces::AllocationCloud>(pieces_test::read_fixture("allocation_cloud.json"));
+    const pieces_test::endpoint_arguments arguments;
 
     harness() {
         pieces::client_config cfg;
@@ -85,21 +61,6 @@ struct harness {
         cli.emplace(ioc, cfg);
     }
 
-    asio::awaitable<error_code> call(endpoint e) {
-        const pieces::allocations_api clouds(*cli);
-        const pieces::allocation_api one(*cli);
-        switch (e) {
-        case endpoint::snapshot: return checked(clouds.allocations_snapshot(tuple_token));
-        case endpoint::allocation_snapshot: return checked(one.allocation_snapshot(cloud.id, tuple_token));
-        case endpoint::connect: return checked(clouds.allocations_connect_new_cloud(profile, tuple_token));
-        case endpoint::create: return checked(clouds.allocations_create_new_allocation(cloud, tuple_token));
-        case endpoint::delete_allocation: return checked(clouds.allocations_delete_allocation(cloud, tuple_token));
-        case endpoint::disconnect: return checked(clouds.allocations_disconnect_cloud(cloud, tuple_token));
-        case endpoint::reconnect: return checked(clouds.allocations_reconnect_cloud(cloud, tuple_token));
-        default: return checked(one.allocation_update(cloud, tuple_token));
-        }
-    }
-
     void answer_once(endpoint e, std::string_view reply) {
         pieces::testing::fault f;
         f.raw_reply = std::string(reply);
@@ -109,10 +70,11 @@ struct harness {
         const std::size_t requests_before = emu.requests(e);
         std::optional<error_code> outcome;
         std::exception_ptr thrown;
-        asio::co_spawn(ioc, call(e), [&](std::exception_ptr ex, error_code ec) {
-            thrown = ex;
-            outcome = ec;
-        });
+        asio::co_spawn(ioc, pieces_test::call_endpoint(*cli, e, arguments, check_encodes{}),
+                       [&](std::exception_ptr ex, error_code ec) {
+                           thrown = ex;
+                           outcome = ec;
+                       });
         const auto limit = std::chrono::steady_clock::now() + 8s;
         ioc.restart();
         while (!outcome) {
@@ -137,6 +99,8 @@ struct harness {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static harness h;
     if (size == 0) return 0;
-    h.answer_once(endpoints[data[0] % endpoints.size()], std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
+    const auto& endpoints = pieces_test::all_endpoints;
+    h.answer_once(endpoints[data[0] % endpoints.size()],
+                  std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
     return 0;
 }

@@ -8,13 +8,12 @@
 #include <pieces/models/json.hpp>
 
 #include "../../src/models/json_codec.hpp"  // parse_json: the library's own exact parser
+#include "fuzz_fail.hpp"
 
 #include <boost/json/value.hpp>
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -22,10 +21,7 @@ namespace {
 
 namespace json = boost::json;
 
-[[noreturn]] void fail(const char* what, std::string_view detail) {
-    std::fprintf(stderr, "fuzz_json_models: %s\n%.*s\n", what, static_cast<int>(detail.size()), detail.data());
-    std::abort();
-}
+using pieces_fuzz::fail;
 
 // Same content: equal, where null members count as absent, two timestamps are equal when they are the
 // same instant and two numbers when they have the same value (an integral 14.0 is written back as 14).
