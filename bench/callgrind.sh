@@ -17,7 +17,7 @@ if [[ -z "$build_dir" ]]; then
   cmake --build --preset release --target snapshot_polling pieces-os-emulator >/dev/null
   build_dir=build/release
 fi
-fixtures=${PIECES_FIXTURES_DIR:-../shared/spec/fixtures}
+fixtures=${PIECES_FIXTURES_DIR:-test/data}
 work=$(mktemp -d)
 "$build_dir/pieces-os-emulator" --port 0 --seed "$fixtures/allocations.json" > "$work/emulator.out" 2>&1 &
 emulator_pid=$!

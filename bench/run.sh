@@ -26,7 +26,7 @@ if [[ -z "$build_dir" ]]; then
   cmake --build --preset release --target snapshot_polling pieces-os-emulator >/dev/null
   build_dir=build/release
 fi
-fixtures=${PIECES_FIXTURES_DIR:-../shared/spec/fixtures}
+fixtures=${PIECES_FIXTURES_DIR:-test/data}
 bench=$build_dir/bench/snapshot_polling
 emulator=$build_dir/pieces-os-emulator
 work=$build_dir/bench/peers

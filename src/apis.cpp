@@ -64,9 +64,27 @@ void start_diagnostics(diagnostics* diag, const char* endpoint) {
     diag->set_endpoint(endpoint);
 }
 
+// Completes at once with `ec`: never inside the initiating call (posted through the client's strand, whose
+// executor can promise not to block), then on the handler's own executor, on which it holds outstanding
+// work from now until the handler has run.
+template <class T>
+void fail_now(const client_ptr& impl, const char* endpoint, error_code ec, diagnostics* diag, std::string why,
+              handler_of<T> handler) {
+    start_diagnostics(diag, endpoint);
+    if (diag) diag->set_client_message(std::move(why));
+    auto work = asio::prefer(asio::get_associated_executor(handler, impl->get_executor()),
+                             asio::execution::outstanding_work.tracked);
+    asio::post(impl->strand, [h = std::move(handler), ec, work = std::move(work)]() mutable {
+        asio::dispatch(work, [h = std::move(h), ec]() mutable { std::move(h)(ec, T{}); });
+    });
+}
+
 template <class T>
 void call(client_ptr impl, const char* endpoint, http_request req, call_options opts, handler_of<T> handler) {
     diagnostics* diag = opts.diag;
+    if (opts.timeout && opts.timeout->count() <= 0)
+        return fail_now(impl, endpoint, errc::invalid_argument, diag, "call_options::timeout must be > 0",
+                        std::move(handler));
     start_diagnostics(diag, endpoint);
     const auto timeout = opts.timeout.value_or(impl->config().request_timeout);
     auto slot = asio::get_associated_cancellation_slot(handler);
@@ -115,18 +133,6 @@ std::string encode_segment(std::string_view id) {
     return boost::urls::encode(id, boost::urls::unreserved_chars);
 }
 
-template <class T>
-void fail_now(client_ptr impl, const char* endpoint, error_code ec, diagnostics* diag, std::string why,
-              handler_of<T> handler) {
-    start_diagnostics(diag, endpoint);
-    if (diag) diag->set_client_message(std::move(why));
-    // Never complete inside the initiating call: hop through the strand, then to the handler's executor.
-    asio::post(impl->strand, [impl, h = std::move(handler), ec]() mutable {
-        auto ex = asio::get_associated_executor(h, impl->get_executor());
-        asio::dispatch(ex, [h = std::move(h), ec]() mutable { std::move(h)(ec, T{}); });
-    });
-}
-
 }  // namespace
 
 void async_connect_new_cloud(client_ptr impl, std::optional<UserProfile> p, call_options o, handler_of<AllocationCloud> h) {
@@ -155,7 +161,7 @@ void async_allocations_snapshot(client_ptr impl, call_options o, handler_of<Allo
 void async_allocation_snapshot(client_ptr impl, std::string id, call_options o, handler_of<AllocationCloud> h) {
     constexpr const char* endpoint = "GET /allocation/{allocation}";
     if (id.empty())
-        return fail_now(std::move(impl), endpoint, errc::invalid_argument, o.diag, "allocation id is empty", std::move(h));
+        return fail_now(impl, endpoint, errc::invalid_argument, o.diag, "allocation id is empty", std::move(h));
     http_request r;
     r.target = "/allocation/" + encode_segment(id);
     call(std::move(impl), endpoint, std::move(r), o, std::move(h));

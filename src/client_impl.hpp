@@ -12,8 +12,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace pieces::detail {
 
@@ -45,6 +47,13 @@ public:
 
     pool_stats stats() const noexcept;
 
+    using resolve_handler =
+        boost::asio::any_completion_handler<void(boost::system::error_code, boost::asio::ip::tcp::resolver::results_type)>;
+    /// Looks up `host`:`service` with Asio's resolver, or with `resolve_override` when one is set.
+    void resolve(const std::string& host, const std::string& service, resolve_handler handler);
+    /// Tests only: stands in for the system's name lookup (a lookup that never ends, or one that throws).
+    std::function<void(const std::string& host, const std::string& service, resolve_handler)> resolve_override;
+
     const client_config& config() const noexcept { return config_; }
     const base_url& url() const noexcept { return url_; }
     boost::asio::any_io_executor get_executor() const noexcept { return executor_; }
@@ -54,6 +63,7 @@ public:
     pool_state<connection_ptr> pool;
     request_state* active_head = nullptr;  // intrusive list of pending requests
     std::optional<boost::asio::ip::tcp::resolver::results_type> resolved;
+    boost::asio::ip::tcp::resolver resolver;
 
     // ---- counters, readable from any thread ----
     std::atomic<std::uint64_t> connections_opened{0};

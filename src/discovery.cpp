@@ -4,8 +4,10 @@
 #include <pieces/error_with_diagnostics.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -16,6 +18,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+
+#include <deque>
+#include <tuple>
 
 namespace pieces {
 namespace {
@@ -49,38 +54,50 @@ asio::awaitable<bool> probe(unsigned short port, std::chrono::milliseconds timeo
     co_return !rec && parser.get().result_int() == 200 && parser.get().body().starts_with("ok");
 }
 
-// Probes every port at once; the lowest that answered, if any. Runs on one strand.
-asio::awaitable<std::optional<unsigned short>> probe_all(std::vector<unsigned short> ports,
-                                                         std::chrono::milliseconds timeout) {
-    if (ports.empty()) co_return std::nullopt;
-    struct shared {
-        explicit shared(asio::any_io_executor ex, std::size_t n) : ok(n, false), pending(n), done(ex) {}
+// Probes every port at once; the lowest that answered, if any. Runs on one strand. When the scan is
+// cancelled, every probe is cancelled too and the scan ends at once with operation_aborted.
+asio::awaitable<std::pair<error_code, std::optional<unsigned short>>> probe_all(std::vector<unsigned short> ports,
+                                                                                std::chrono::milliseconds timeout) {
+    const auto cancelled = [](const asio::cancellation_state& cs) { return cs.cancelled() != asio::cancellation_type::none; };
+    if (cancelled(co_await asio::this_coro::cancellation_state))
+        co_return std::pair{error_code(asio::error::operation_aborted), std::nullopt};
+    if (ports.empty()) co_return std::pair{error_code{}, std::nullopt};
+    struct scan {
+        scan(asio::any_io_executor ex, std::size_t n) : ok(n, false), pending(n), signals(n), done(ex) {}
         std::vector<bool> ok;
         std::size_t pending;
+        std::deque<asio::cancellation_signal> signals;  // one per probe (a signal cannot move)
         asio::steady_timer done;
     };
     auto ex = co_await asio::this_coro::executor;
-    auto st = std::make_shared<shared>(ex, ports.size());
+    auto st = std::make_shared<scan>(ex, ports.size());
     st->done.expires_at(asio::steady_timer::time_point::max());
     for (std::size_t i = 0; i < ports.size(); ++i)
-        asio::co_spawn(ex, probe(ports[i], timeout), [st, i](std::exception_ptr e, bool ok) {
-            st->ok[i] = !e && ok;
-            if (--st->pending == 0) st->done.cancel();
-        });
+        asio::co_spawn(ex, probe(ports[i], timeout),
+                       asio::bind_cancellation_slot(st->signals[i].slot(), [st, i](std::exception_ptr e, bool ok) {
+                           st->ok[i] = !e && ok;
+                           if (--st->pending == 0) st->done.cancel();
+                       }));
     if (st->pending > 0) co_await st->done.async_wait(use_tuple);
+    if (cancelled(co_await asio::this_coro::cancellation_state)) {
+        for (auto& signal : st->signals) signal.emit(asio::cancellation_type::terminal);
+        co_return std::pair{error_code(asio::error::operation_aborted), std::nullopt};
+    }
     std::optional<unsigned short> best;
     for (std::size_t i = 0; i < ports.size(); ++i)
         if (st->ok[i] && (!best || ports[i] < *best)) best = ports[i];
-    co_return best;
+    co_return std::pair{error_code{}, best};
 }
 
 asio::awaitable<std::pair<error_code, std::string>> discover(discovery_options opts, diagnostics* diag) {
+    co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is an outcome: operation_aborted
     if (opts.url) co_return std::pair{error_code{}, *opts.url};
     std::vector<unsigned short> range;
     for (unsigned p = opts.first_port; p <= opts.last_port && opts.first_port != 0; ++p)
         range.push_back(static_cast<unsigned short>(p));
-    auto found = co_await probe_all(range, opts.probe_timeout);
-    if (!found) found = co_await probe_all(opts.legacy_ports, opts.probe_timeout);
+    auto [ec, found] = co_await probe_all(range, opts.probe_timeout);
+    if (!ec && !found) std::tie(ec, found) = co_await probe_all(opts.legacy_ports, opts.probe_timeout);
+    if (ec) co_return std::pair{ec, std::string{}};
     if (found) co_return std::pair{error_code{}, "http://127.0.0.1:" + std::to_string(*found)};
     if (diag) {
         std::string tried = "no Pieces OS answered GET /.well-known/health on 127.0.0.1 ports " +
@@ -100,12 +117,18 @@ void async_discover(asio::any_io_executor ex, discovery_options opts, diagnostic
         diag->clear();
         diag->set_endpoint("GET /.well-known/health");
     }
-    auto strand = asio::make_strand(ex);
-    asio::co_spawn(strand, discover(std::move(opts), diag),
-                   [h = std::move(handler)](std::exception_ptr e, std::pair<error_code, std::string> r) mutable {
-                       if (e) r.first = make_error_code(boost::system::errc::io_error);
-                       std::move(h)(r.first, std::move(r.second));
-                   });
+    // co_spawn completes on the handler's associated executor, holding work on it meanwhile, and connects
+    // the handler's cancellation slot to the scan: so both are passed on to the lambda.
+    auto handler_ex = asio::get_associated_executor(handler, ex);
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    asio::co_spawn(asio::make_strand(ex), discover(std::move(opts), diag),
+                   asio::bind_cancellation_slot(
+                       slot, asio::bind_executor(handler_ex, [h = std::move(handler)](
+                                                                 std::exception_ptr e,
+                                                                 std::pair<error_code, std::string> r) mutable {
+                           if (e) r.first = make_error_code(boost::system::errc::io_error);
+                           std::move(h)(r.first, std::move(r.second));
+                       })));
 }
 
 }  // namespace detail

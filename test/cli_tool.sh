@@ -17,7 +17,7 @@ pids+=($!)
 pids+=($!)
 good=$(emulator_url "$work/good.out") || exit 1
 bad=$(emulator_url "$work/bad.out") || exit 1
-first=6f1c2a9e-3b4d-4c8e-9a1f-2d7e5b0c8a41 second=6f1c2a9e-3b4d-4c8e-9a1f-2d7e5b0c8a42
+first=3d5a9b12-7c40-4e8f-a6b1-0e2f4c8d7a10 second=8e21c4f7-5b93-4d0a-9c6e-71f2a3b5d802
 
 failures=0
 has() { [[ -z "$2" ]] || grep -qF -- "$2" "$1"; }  # has FILE TEXT: an empty TEXT is always there
@@ -46,11 +46,11 @@ wait_for() {
 check snapshot 0 "$second  PENDING" "" -- --url "$good" snapshot
 check snapshot-header 0 "ID  " "" -- --url "$good" snapshot
 check snapshot-json 0 "\"iterable\":[{" "" -- --url "$good" snapshot --json
-check get 0 "https://mark.pieces.cloud (RUNNING)" "" -- --url "$good" get "$first"
+check get 0 "https://ines.pieces.cloud (RUNNING)" "" -- --url "$good" get "$first"
 check get-json 0 "\"id\":\"$first\"" "" -- --url "$good" get "$first" --json
-check connect 0 "mark.pieces.cloud" "" -- --url "$good" connect --profile "$fixtures/user_profile.json"
-check connect-json 0 "\"vanity\":{\"url\":\"https://mark.pieces.cloud\"" "" -- --url "$good" connect --json --profile "$fixtures/user_profile.json"
-check update 0 "https://mark.pieces.cloud (PENDING)" "" -- --url "$good" update --file "$fixtures/allocation_cloud.json"
+check connect 0 "ines.pieces.cloud" "" -- --url "$good" connect --profile "$fixtures/user_profile.json"
+check connect-json 0 "\"vanity\":{\"url\":\"https://ines.pieces.cloud\"" "" -- --url "$good" connect --json --profile "$fixtures/user_profile.json"
+check update 0 "https://ines.pieces.cloud (PENDING)" "" -- --url "$good" update --file "$fixtures/allocation_cloud.json"
 check update-json 0 "\"status\":\"PENDING\"" "" -- --url "$good" update --file "$fixtures/allocation_cloud.json" --json
 check disconnect 0 "" "" -- --url "$good" disconnect "$first"
 check disconnected 0 "$first  DISCONNECTED" "" -- --url "$good" get "$first"

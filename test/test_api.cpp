@@ -3,11 +3,13 @@
 #include "async_test.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <thread>
 
 using namespace pieces;
@@ -18,7 +20,7 @@ using boost::system::error_code;
 
 namespace {
 
-const std::string first_id = "6f1c2a9e-3b4d-4c8e-9a1f-2d7e5b0c8a41";
+const std::string first_id = "3d5a9b12-7c40-4e8f-a6b1-0e2f4c8d7a10";
 
 struct api_fixture : emulator_fixture {
     api_fixture() : allocations(*cli), allocation(*cli) {}
@@ -86,6 +88,7 @@ TEST_CASE("allocation_snapshot: success and 410") {
                   errc::cloud_not_found, 410);
     try {
         (void)run(f.ioc, f.allocation.allocation_snapshot("nope"));
+        FAIL("no exception");
     } catch (const error_with_diagnostics& e) {
         CHECK(e.get_diagnostics().server_message() == "Cloud not found.");
         CHECK(e.get_diagnostics().endpoint() == "GET /allocation/{allocation}");
@@ -117,7 +120,7 @@ TEST_CASE("allocations_connect_new_cloud: success, 500 without a user, 504") {
     const auto created = run(f.ioc, f.allocations.allocations_connect_new_cloud(newcomer));
     CHECK(created.id == newcomer.id);
     REQUIRE(created.urls.vanity.has_value());
-    CHECK(created.urls.vanity->url == "https://mark.pieces.cloud");
+    CHECK(created.urls.vanity->url == "https://ines.pieces.cloud");
     CHECK(f.emu.find(newcomer.id).has_value());
 
     f.expect_throw(f.allocations.allocations_connect_new_cloud(), errc::internal_server_error, 500);
@@ -163,10 +166,10 @@ TEST_CASE("allocation_update: success keeps every member, 500, 504") {
     api_fixture f;
     auto cloud = from_json<AllocationCloud>(read_fixture("allocation_cloud_unknown_fields.json"));
     f.emu.put(cloud);
-    cloud.region = "europe-west4";
+    cloud.region = "asia-south1";
     const auto updated = run(f.ioc, f.allocation.allocation_update(cloud));
     CHECK(updated == cloud);  // unknown members and enum strings survived the round trip through the server
-    CHECK(f.emu.find(cloud.id)->region == "europe-west4");
+    CHECK(f.emu.find(cloud.id)->region == "asia-south1");
     auto unknown = cloud;
     unknown.id = "not-there";
     f.expect_throw(f.allocation.allocation_update(unknown), errc::internal_server_error, 500);
@@ -236,10 +239,13 @@ TEST_CASE("a 2xx with a body that is not the model is invalid_response naming th
 TEST_CASE("other statuses are unexpected_status; redirects are not followed") {
     api_fixture f;
     fault redirect;
-    redirect.raw_reply = "HTTP/1.1 302 Found\r\nLocation: http://example.com/\r\nContent-Length: 0\r\n\r\n";
+    // The redirect points at the emulator itself: a client that followed it would send a second request.
+    redirect.raw_reply = "HTTP/1.1 302 Found\r\nLocation: " + f.emu.url() + "/allocations\r\nContent-Length: 0\r\n\r\n";
+    redirect.times = 1;  // a client that followed would get the snapshot the second time
     f.emu.set_fault(endpoint::snapshot, redirect);
     f.expect_code([&](call_options o) { return f.allocations.allocations_snapshot(o, tuple_token); },
                   errc::unexpected_status, 302);
+    CHECK(f.emu.requests(endpoint::snapshot) == 1);
 }
 
 TEST_CASE("callback form, from a plain event loop") {
@@ -295,8 +301,13 @@ TEST_CASE("per-call timeout overrides the configured one") {
 TEST_CASE("deferred form: nothing is sent until the deferred operation is launched") {
     api_fixture f;
     auto op = f.allocations.allocations_snapshot(asio::deferred);
-    run_until(f.ioc, [] { return true; });
-    CHECK(f.emu.requests(endpoint::snapshot) == 0);
+    // A request of another client, made after the deferred operation was created, completes: had the
+    // deferred one been sent, the emulator would have seen it first (one connection, served in order).
+    allocations_api other(*f.cli);
+    CHECK(run(f.ioc, other.allocations_snapshot()).iterable.size() == 3);
+    f.ioc.poll();
+    CHECK(f.emu.requests(endpoint::snapshot) == 1);
+    CHECK(f.cli->stats().connections_opened == 1);
     std::optional<error_code> got;
     std::move(op)([&](error_code ec, Allocations all) {
         got = ec;
@@ -304,5 +315,26 @@ TEST_CASE("deferred form: nothing is sent until the deferred operation is launch
     });
     run_until(f.ioc, [&] { return got.has_value(); });
     CHECK_FALSE(*got);
-    CHECK(f.emu.requests(endpoint::snapshot) == 1);
+    CHECK(f.emu.requests(endpoint::snapshot) == 2);
+}
+
+TEST_CASE("an argument refused at once completes on the handler's executor, which it keeps busy") {
+    api_fixture f;
+    asio::io_context other;  // not the client's
+    std::atomic<bool> done{false};
+    error_code result;
+    bool on_other = false;
+    f.allocation.allocation_snapshot("", call_options{}, asio::bind_executor(other, [&](error_code ec, AllocationCloud) {
+                                         result = ec;
+                                         on_other = other.get_executor().running_in_this_thread();
+                                         done = true;
+                                     }));
+    CHECK_FALSE(done);  // never inside the initiating call
+    // other.run() returns as soon as `other` has no work: the pending completion must count as work on it.
+    std::thread runner([&] { other.run(); });
+    run_until(f.ioc, [&] { return done.load(); }, 5s);
+    runner.join();
+    CHECK(result == errc::invalid_argument);
+    CHECK(on_other);
+    CHECK(f.emu.requests(endpoint::allocation_snapshot) == 0);
 }

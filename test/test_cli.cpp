@@ -75,7 +75,7 @@ TEST_CASE("cli: the table has a header and one aligned line per cloud") {
         CHECK(lines[i + 1].find(all.iterable[i].id) == 0);
         CHECK(lines[i + 1].substr(status_column).find(status_text(all.iterable[i].status.cloud)) == 0);
     }
-    CHECK(table.find("https://mark.pieces.cloud (RUNNING)") != std::string::npos);
+    CHECK(table.find("https://ines.pieces.cloud (RUNNING)") != std::string::npos);
 }
 
 TEST_CASE("cli: an unknown status prints as received") {

@@ -46,14 +46,14 @@ TEST_CASE("every fixture round-trips value -> model -> value") {
 
 TEST_CASE("fixtures decode into typed members") {
     const auto cloud = from_json<AllocationCloud>(read_fixture("allocation_cloud.json"));
-    CHECK(cloud.id == "6f1c2a9e-3b4d-4c8e-9a1f-2d7e5b0c8a41");
+    CHECK(cloud.id == "3d5a9b12-7c40-4e8f-a6b1-0e2f4c8d7a10");
     CHECK(cloud.urls.base.status == AllocationStatusEnum::RUNNING);
     REQUIRE(cloud.urls.vanity.has_value());
     CHECK(cloud.urls.vanity->status == AllocationStatusEnum::PENDING);
     CHECK(cloud.status.cloud == AllocationStatusEnum::RUNNING);
     REQUIRE(cloud.schema.has_value());
     CHECK(cloud.schema->semantic == EmbeddedModelSchemaSemanticVersionEnum::MAJOR_0_MINOR_0_PATCH_1);
-    CHECK(cloud.version == "10.1.2");
+    CHECK(cloud.version == "11.0.3");
     CHECK(cloud.unknown_members.empty());
 
     const auto all = from_json<Allocations>(read_fixture("allocations.json"));
@@ -63,32 +63,32 @@ TEST_CASE("fixtures decode into typed members") {
     CHECK_FALSE(all.iterable[1].updated.has_value());
 
     const auto user = from_json<UserProfile>(read_fixture("user_profile.json"));
-    CHECK(user.aesthetics.font.size == 14);
-    CHECK(user.aesthetics.theme.dark);
+    CHECK(user.aesthetics.font.size == 13);
+    CHECK_FALSE(user.aesthetics.theme.dark);
     REQUIRE(user.auth0.has_value());
-    CHECK(json::parse(user.auth0->text) == json::parse(R"({"global_id":"auth0|123","cloud_key":"ck","vanityname":"mark"})"));
+    CHECK(json::parse(user.auth0->text) == json::parse(R"({"global_id":"auth0|5e0c71","cloud_key":"ck-ines","vanityname":"ines","mfa":{"enrolled":true}})"));
     REQUIRE(user.providers.has_value());
     REQUIRE(user.apiKeys.has_value());
-    CHECK(*user.apiKeys == std::vector<std::string>{"key-1"});
+    CHECK(*user.apiKeys == std::vector<std::string>{"pk-ines-01", "pk-ines-02"});
 }
 
 TEST_CASE("unknown members and enum strings are kept and written back") {
     const auto cloud = from_json<AllocationCloud>(read_fixture("allocation_cloud_unknown_fields.json"));
     CHECK(cloud.urls.base.status == AllocationStatusEnum::UNKNOWN);
-    CHECK(cloud.urls.base.status.unknown_text() == "MIGRATING");
+    CHECK(cloud.urls.base.status.unknown_text() == "REPLICATING");
     CHECK(cloud.status.cloud == AllocationStatusEnum::UNKNOWN);
-    CHECK(cloud.status.cloud.unknown_text() == "HIBERNATING");
+    CHECK(cloud.status.cloud.unknown_text() == "SUSPENDED");
     REQUIRE(cloud.schema.has_value());
-    CHECK(cloud.schema->semantic.unknown_text() == "MAJOR_0_MINOR_0_PATCH_2");
+    CHECK(cloud.schema->semantic.unknown_text() == "MAJOR_0_MINOR_0_PATCH_3");
     REQUIRE(cloud.unknown_members.size() == 1);
-    CHECK(cloud.unknown_members[0].name == "tier");
+    CHECK(cloud.unknown_members[0].name == "quota");
     REQUIRE(cloud.urls.unknown_members.size() == 1);
-    CHECK(cloud.urls.unknown_members[0].name == "edge");
+    CHECK(cloud.urls.unknown_members[0].name == "mirror");
 
     const auto back = json::parse(to_json(cloud));
-    CHECK(back.at("urls").at("base").at("status") == "MIGRATING");
-    CHECK(back.at("status").at("cloud") == "HIBERNATING");
-    CHECK(back.at("tier").at("limits").as_array().size() == 3);
+    CHECK(back.at("urls").at("base").at("status") == "REPLICATING");
+    CHECK(back.at("status").at("cloud") == "SUSPENDED");
+    CHECK(back.at("quota").at("seats").as_array().size() == 3);
 
     // A known value set in code replaces the unknown text.
     auto edited = cloud;

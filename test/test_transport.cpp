@@ -77,9 +77,15 @@ TEST_CASE("sequential requests reuse one connection") {
 
 TEST_CASE("the pool is lazy") {
     emulator_fixture f;
-    run_until(f.ioc, [] { return true; });
-    CHECK(f.emu.connections_accepted() == 0);
+    // A connection of our own, made after the client: once the emulator has accepted it, it would have
+    // accepted one the client opened at construction too (the kernel queues them in order).
+    asio::ip::tcp::socket own(f.ioc);
+    own.async_connect({asio::ip::make_address("127.0.0.1"), f.emu.port()}, [](error_code ec) { REQUIRE_FALSE(ec); });
+    run_until(f.ioc, [&] { return f.emu.connections_accepted() >= 1; });
+    f.ioc.poll();
+    CHECK(f.emu.connections_accepted() == 1);
     CHECK(f.cli->stats().connections_opened == 0);
+    CHECK(f.cli->stats().connections_open == 0);
 }
 
 TEST_CASE("the pool never exceeds max_connections under 10x concurrent requests") {
@@ -460,4 +466,81 @@ TEST_CASE("invalid configurations are refused before any request") {
     cfg = {};
     cfg.request_timeout = 0ms;
     refused(cfg, errc::invalid_config);
+}
+
+TEST_CASE("bytes after a reply: the connection is not reused, and each request gets its own reply") {
+    emulator_fixture f;
+    // After each real reply, in the same write, a well-formed reply nobody asked for (an empty snapshot).
+    const std::string stray_body = R"({"iterable":[]})";
+    fault twice;
+    twice.trailing_bytes = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                           std::to_string(stray_body.size()) + "\r\n\r\n" + stray_body;
+    f.emu.set_fault(endpoint::snapshot, twice);
+    allocations_api api(*f.cli);
+    run(f.ioc, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 3; ++i) {
+            auto all = co_await api.allocations_snapshot();
+            CHECK(all.iterable.size() == 3);
+        }
+    }());
+    CHECK(f.emu.requests(endpoint::snapshot) == 3);
+    CHECK(f.emu.connections_accepted() == 3);
+    const auto s = f.cli->stats();
+    CHECK(s.connections_opened == 3);
+    CHECK(s.connections_reused == 0);
+    CHECK(s.connections_open == 0);
+}
+
+TEST_CASE("Keep-Alive: timeout= from the server: a huge value is clamped, 0 means no reuse") {
+    SECTION("timeout=99999999999 (would overflow the clock): the configured idle timeout holds") {
+        emulator_fixture f;
+        fault ka;
+        ka.headers = {{"Keep-Alive", "timeout=99999999999, max=1000"}};
+        f.emu.set_fault(endpoint::snapshot, ka);
+        REQUIRE_FALSE(snapshot_code(f));
+        REQUIRE_FALSE(snapshot_code(f));
+        CHECK(f.cli->stats().connections_reused == 1);
+        CHECK(f.emu.connections_accepted() == 1);
+    }
+    SECTION("timeout=0: the idle connection has expired by the next request") {
+        emulator_fixture f;
+        fault ka;
+        ka.headers = {{"Keep-Alive", "timeout=0"}};
+        f.emu.set_fault(endpoint::snapshot, ka);
+        REQUIRE_FALSE(snapshot_code(f));
+        REQUIRE_FALSE(snapshot_code(f));
+        CHECK(f.cli->stats().connections_reused == 0);
+        CHECK(f.emu.connections_accepted() == 2);
+    }
+}
+
+TEST_CASE("milliseconds::max() as every timeout means no deadline, and requests complete normally") {
+    client_config cfg;
+    cfg.request_timeout = std::chrono::milliseconds::max();
+    cfg.pool.connect_timeout = std::chrono::milliseconds::max();
+    cfg.pool.idle_timeout = std::chrono::milliseconds::max();
+    emulator_fixture f(cfg);
+    allocations_api api(*f.cli);
+    call_options per_call;
+    per_call.timeout = std::chrono::milliseconds::max();
+    // (No co_await inside CHECK: g++ 12 evaluates the operand of Catch's `false && (...)` guard too.)
+    CHECK(run(f.ioc, api.allocations_snapshot()).iterable.size() == 3);
+    CHECK(run(f.ioc, api.allocations_snapshot(per_call)).iterable.size() == 3);
+    CHECK(f.emu.requests(endpoint::snapshot) == 2);
+    CHECK(f.cli->stats().connections_reused == 1);  // the idle limit did not wrap around either
+}
+
+TEST_CASE("a per-call timeout <= 0 is invalid_argument, and nothing is sent") {
+    emulator_fixture f;
+    for (auto t : {0ms, -5ms}) {
+        diagnostics diag;
+        call_options opts;
+        opts.timeout = t;
+        opts.diag = &diag;
+        CHECK(snapshot_code(f, opts) == errc::invalid_argument);
+        CHECK(diag.client_message() == "call_options::timeout must be > 0");
+        CHECK(diag.endpoint() == "GET /allocations");
+    }
+    CHECK(f.emu.requests(endpoint::snapshot) == 0);
+    CHECK(f.emu.connections_accepted() == 0);
 }

@@ -32,8 +32,8 @@ enum class errc {
 
     // ---- rejected before anything was sent ----
     invalid_header_value,       ///< A configured header value contains CR, LF or NUL.
-    invalid_argument,           ///< An argument cannot be sent (e.g. an id with CR/LF/NUL, an unparsable URL).
-    invalid_config,             ///< The client configuration fails validation.
+    invalid_argument,           ///< An argument cannot be used: an empty allocation id, a per-call timeout <= 0.
+    invalid_config,             ///< The client configuration fails validation (a bad number, a base URL that is not `http://host[:port][/prefix]`).
     client_closed,              ///< The client was cancelled or destroyed; no new request is taken.
 };
 

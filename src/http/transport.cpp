@@ -1,6 +1,8 @@
 // The HTTP/1.1 keep-alive transport: one coroutine per request on the client's strand.
 // Everything Beast-specific in the client is in this file.
 #include "../client_impl.hpp"
+#include "deadline.hpp"
+#include "reply_fields.hpp"
 
 #include <pieces/error.hpp>
 
@@ -28,14 +30,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 
 namespace pieces::detail {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using clock_type = std::chrono::steady_clock;
 using boost::system::error_code;
 using asio::ip::tcp;
 
@@ -76,15 +76,6 @@ namespace {
 
 // ---- pool plumbing (strand only) ----
 
-struct timed_waiter : pool_state<connection_ptr>::waiter {
-    explicit timed_waiter(const client_impl::strand_type& s, clock_type::time_point t) : timer(s, t) {}
-    asio::steady_timer timer;
-};
-
-void wake(pool_state<connection_ptr>::waiter* w) {
-    if (w) static_cast<timed_waiter*>(w)->timer.cancel();
-}
-
 void close_connection(client_impl& impl, connection& c) {
     if (!c.connected) return;
     error_code ignored;
@@ -99,16 +90,76 @@ auto discarder(client_impl& impl) {
     return [&impl](connection_ptr c) { close_connection(impl, *c); };
 }
 
-void give_back(client_impl& impl, connection_ptr c, bool reusable) {
-    --impl.requests_in_flight;
-    c->idle_since = clock_type::now();
-    wake(impl.pool.release(std::move(c), reusable, discarder(impl)));
-}
+void wake(pool_state<connection_ptr>::waiter* w);
+
+// One pool slot held by one request, with the connection in it. It goes back exactly once: by give_back(),
+// or on every other path (an error, an exception, the coroutine's frame destroyed) by the destructor, as
+// broken. So no path loses a slot or leaves `requests_in_flight` counting a request that has ended.
+class lease {
+public:
+    lease(client_impl& impl, connection_ptr c) : impl_(&impl), conn_(std::move(c)) { ++impl.requests_in_flight; }
+    lease(const lease&) = delete;
+    lease& operator=(const lease&) = delete;
+    ~lease() {
+        if (impl_) give_back(false);
+    }
+
+    connection& conn() const noexcept { return *conn_; }
+
+    void give_back(bool reusable) {
+        client_impl& impl = *std::exchange(impl_, nullptr);
+        --impl.requests_in_flight;
+        conn_->idle_since = clock_type::now();
+        wake(impl.pool.release(std::move(conn_), reusable, discarder(impl)));
+    }
+
+private:
+    client_impl* impl_;
+    connection_ptr conn_;
+};
 
 connection_ptr new_connection(client_impl& impl) {
     auto c = connection_ptr(new connection(impl.strand));
-    c->idle_limit = impl.config().pool.idle_timeout;
+    c->idle_limit = idle_limit_for(impl.config().pool.idle_timeout, std::nullopt);
     return c;
+}
+
+// A request waiting for a connection: queued from construction until granted or destroyed. A grant that is
+// not claimed (it came too late, or the frame went away) is passed on by the destructor.
+class timed_waiter : public pool_state<connection_ptr>::waiter {
+public:
+    timed_waiter(client_impl& impl, clock_type::time_point deadline) : timer(impl.strand, deadline), impl_(impl) {
+        impl.pool.enqueue(this);
+        ++impl.requests_waiting;
+    }
+    timed_waiter(const timed_waiter&) = delete;
+    timed_waiter& operator=(const timed_waiter&) = delete;
+    ~timed_waiter() {
+        --impl_.requests_waiting;
+        if (granted) wake(impl_.pool.release(std::move(granted), true, discarder(impl_)));
+        else if (slot_granted) wake(impl_.pool.release_slot());
+        else impl_.pool.remove(this);
+    }
+
+    /// The granted connection, or a new one in the granted slot.
+    void claim(std::optional<lease>& out) {
+        if (granted) {
+            ++impl_.connections_reused;
+            out.emplace(impl_, std::move(granted));
+        } else {
+            out.emplace(impl_, new_connection(impl_));
+        }
+        slot_granted = false;
+    }
+
+    asio::steady_timer timer;
+
+private:
+    client_impl& impl_;
+};
+
+void wake(pool_state<connection_ptr>::waiter* w) {
+    if (w) static_cast<timed_waiter*>(w)->timer.cancel();
 }
 
 bool is_cancelled(const asio::cancellation_state& cs) { return cs.cancelled() != asio::cancellation_type::none; }
@@ -123,78 +174,94 @@ bool peer_gone(connection& c) {
 }
 
 // Takes a connection from the pool, waiting in FIFO order while the deadline allows.
-asio::awaitable<error_code> acquire(request_state& st, connection_ptr& out, bool want_fresh) {
+asio::awaitable<error_code> acquire(request_state& st, std::optional<lease>& out, bool want_fresh) {
     client_impl& impl = *st.impl;
     const auto now = clock_type::now();
     const auto expired = [now](const connection_ptr& c) {
         return now - c->idle_since >= c->idle_limit || peer_gone(*c);
     };
-    switch (impl.pool.acquire(out, want_fresh, expired, discarder(impl))) {
+    connection_ptr idle;
+    switch (impl.pool.acquire(idle, want_fresh, expired, discarder(impl))) {
     case pool_state<connection_ptr>::outcome::got_idle:
         ++impl.connections_reused;
-        ++impl.requests_in_flight;
+        out.emplace(impl, std::move(idle));
         co_return error_code{};
     case pool_state<connection_ptr>::outcome::may_open:
-        out = new_connection(impl);
-        ++impl.requests_in_flight;
+        out.emplace(impl, new_connection(impl));
         co_return error_code{};
     case pool_state<connection_ptr>::outcome::must_wait: break;
     }
 
-    timed_waiter w(impl.strand, st.deadline);
-    impl.pool.enqueue(&w);
-    ++impl.requests_waiting;
+    timed_waiter w(impl, st.deadline);
     auto [ec] = co_await w.timer.async_wait(use_tuple);
-    --impl.requests_waiting;
     const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
-
-    if (!w.is_granted()) {
-        impl.pool.remove(&w);
+    if (!w.is_granted())
         co_return (cancelled || ec != error_code{}) ? error_code(asio::error::operation_aborted)
                                                     : error_code(errc::request_timeout);
-    }
-    if (cancelled || clock_type::now() >= st.deadline) {  // granted too late: pass it on
-        if (w.granted)
-            wake(impl.pool.release(std::move(w.granted), true, discarder(impl)));
-        else
-            wake(impl.pool.release_slot());
-        co_return cancelled ? error_code(asio::error::operation_aborted) : error_code(errc::request_timeout);
-    }
-    ++impl.requests_in_flight;
-    if (w.granted) {
-        ++impl.connections_reused;
-        out = std::move(w.granted);
-    } else {
-        out = new_connection(impl);
-    }
+    if (cancelled) co_return error_code(asio::error::operation_aborted);  // the grant is passed on
+    if (clock_type::now() >= st.deadline) co_return error_code(errc::request_timeout);
+    w.claim(out);
     co_return error_code{};
 }
 
 // ---- connecting ----
 
+// A name lookup runs in Asio's resolver thread and cannot be interrupted: the request waits for it under its
+// deadline and cancellation, and leaves it behind (its result dropped) when either comes first.
+struct pending_resolution {
+    explicit pending_resolution(const client_impl::strand_type& s) : finished_signal(s) {}
+    asio::steady_timer finished_signal;
+    bool finished = false;
+    error_code ec;
+    tcp::resolver::results_type results;
+};
+
+asio::awaitable<error_code> resolve(request_state& st, clock_type::time_point until, std::string& detail) {
+    client_impl& impl = *st.impl;
+    const base_url& url = impl.url();
+    auto r = std::make_shared<pending_resolution>(impl.strand);
+    r->finished_signal.expires_at(until);
+    impl.resolve(url.host, std::to_string(url.port),
+                 asio::bind_executor(impl.strand, [r](error_code ec, tcp::resolver::results_type results) {
+                     r->finished = true;
+                     r->ec = ec;
+                     r->results = std::move(results);
+                     r->finished_signal.cancel();
+                 }));
+    if (!r->finished) co_await r->finished_signal.async_wait(use_tuple);  // (a lookup may answer at once)
+    if (!r->finished) {
+        if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return error_code(asio::error::operation_aborted);
+        if (until >= st.deadline) co_return error_code(errc::request_timeout);
+        detail = "resolving " + url.host + " took longer than pool.connect_timeout";
+        co_return error_code(errc::connection_failed);
+    }
+    if (r->ec == asio::error::operation_aborted) co_return r->ec;
+    if (r->ec) {
+        detail = "cannot resolve " + url.host + ": " + r->ec.message();
+        co_return error_code(errc::connection_failed);
+    }
+    impl.resolved = std::move(r->results);
+    co_return error_code{};
+}
+
 asio::awaitable<error_code> ensure_connected(request_state& st, connection& c, std::string& detail) {
     if (c.connected) co_return error_code{};
     client_impl& impl = *st.impl;
     const base_url& url = impl.url();
+    // pool.connect_timeout bounds the name lookup and the connect together.
+    const auto connect_deadline =
+        std::min(st.deadline, deadline_after(clock_type::now(), impl.config().pool.connect_timeout));
     if (!impl.resolved) {
         error_code ec;
         const auto addr = asio::ip::make_address(url.host, ec);
         if (!ec) {
             impl.resolved = tcp::resolver::results_type::create(tcp::endpoint(addr, url.port), url.host,
                                                                 std::to_string(url.port));
-        } else {
-            tcp::resolver resolver(impl.strand);
-            auto [rec, results] = co_await resolver.async_resolve(url.host, std::to_string(url.port), use_tuple);
-            if (rec == asio::error::operation_aborted) co_return rec;
-            if (rec) {
-                detail = "cannot resolve " + url.host + ": " + rec.message();
-                co_return error_code(errc::connection_failed);
-            }
-            impl.resolved = std::move(results);
+        } else if (auto rec = co_await resolve(st, connect_deadline, detail)) {
+            co_return rec;
         }
     }
     if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return error_code(asio::error::operation_aborted);
-    const auto connect_deadline = std::min(st.deadline, clock_type::now() + impl.config().pool.connect_timeout);
     c.stream.expires_at(connect_deadline);
     auto [ec, endpoint] = co_await c.stream.async_connect(*impl.resolved, use_tuple);
     (void)endpoint;
@@ -251,32 +318,6 @@ error_code map_io_error(const error_code& ec) {
 bool is_stale_error(const error_code& ec) {
     return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
            ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
-}
-
-bool iequals_prefix(std::string_view s, std::string_view prefix) {
-    if (s.size() < prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-    return true;
-}
-
-bool is_json_type(std::string_view content_type) {
-    const auto semi = content_type.find(';');
-    const auto type = content_type.substr(0, semi);
-    if (iequals_prefix(type, "application/json")) return true;
-    return type.size() >= 5 && iequals_prefix(type.substr(type.size() - 5), "+json");
-}
-
-// `Keep-Alive: timeout=5, max=100` -> 5 s.
-std::optional<std::chrono::seconds> keep_alive_timeout(std::string_view v) {
-    const auto pos = v.find("timeout=");
-    if (pos == std::string_view::npos) return std::nullopt;
-    v.remove_prefix(pos + 8);
-    long long n = 0;
-    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc{} || n < 0) return std::nullopt;
-    (void)p;
-    return std::chrono::seconds{n};
 }
 
 http::request<http::string_body> build_request(const client_impl& impl, http_request& r, bool last_on_connection) {
@@ -341,9 +382,10 @@ asio::awaitable<exchange_result> exchange(request_state& st, connection& c) {
 
         out.response.status = status;
         out.response.json_content = is_json_type(res[http::field::content_type]);
-        if (auto ka = keep_alive_timeout(res["Keep-Alive"]))
-            c.idle_limit = std::min<clock_type::duration>(cfg.pool.idle_timeout, *ka);
-        out.reusable = res.keep_alive() && !last && status != 101;
+        c.idle_limit = idle_limit_for(cfg.pool.idle_timeout, keep_alive_timeout(res["Keep-Alive"]));
+        // Bytes after the reply (a second, unrequested reply, or junk) would be read as the next request's
+        // reply: such a connection is never reused. Bytes arriving later are seen by peer_gone() before reuse.
+        out.reusable = res.keep_alive() && !last && status != 101 && c.buffer.size() == 0;
         out.response.body = std::move(res.body());
         co_return out;
     }
@@ -354,25 +396,23 @@ asio::awaitable<void> run_request(std::shared_ptr<request_state> st) {
     client_impl& impl = *st->impl;
     bool want_fresh = false;
     for (int attempt = 0;; ++attempt) {
-        connection_ptr conn;
-        if (auto ec = co_await acquire(*st, conn, want_fresh)) {
+        std::optional<lease> held;
+        if (auto ec = co_await acquire(*st, held, want_fresh)) {
             st->ec = ec;
             co_return;
         }
-        const bool reused = conn->requests > 0;
-        if (auto ec = co_await ensure_connected(*st, *conn, st->response.error_detail)) {
-            --impl.requests_in_flight;
-            wake(impl.pool.release_slot());
+        connection& conn = held->conn();
+        const bool reused = conn.requests > 0;
+        if (auto ec = co_await ensure_connected(*st, conn, st->response.error_detail)) {
             st->ec = ec;
             co_return;
         }
-        auto r = co_await exchange(*st, *conn);
+        auto r = co_await exchange(*st, conn);
+        held->give_back(!r.ec && r.reusable);
         if (!r.ec) {
-            give_back(impl, std::move(conn), r.reusable);
             st->response = std::move(r.response);
             co_return;
         }
-        give_back(impl, std::move(conn), false);
         // A kept-alive connection the server had already closed: retry once on a fresh one, but never
         // re-send a POST the server may have received.
         const bool stale = reused && !r.received_any && is_stale_error(r.raw);
@@ -465,6 +505,7 @@ client_impl::strand_type make_client_strand(const asio::any_io_executor& ex) {
 client_impl::client_impl(asio::any_io_executor ex, client_config cfg, base_url url)
     : strand(make_client_strand(ex)),
       pool(cfg.pool.max_connections),
+      resolver(strand),
       executor_(std::move(ex)),
       config_(std::move(cfg)),
       url_(std::move(url)) {}
@@ -477,7 +518,7 @@ void client_impl::async_send(http_request req, std::chrono::milliseconds timeout
     auto st = std::make_shared<request_state>(std::move(handler));
     st->impl = shared_from_this();
     st->req = std::move(req);
-    st->deadline = clock_type::now() + timeout;
+    st->deadline = deadline_after(clock_type::now(), timeout);
     st->work = asio::prefer(asio::get_associated_executor(st->handler, executor_),
                             asio::execution::outstanding_work.tracked);
     if (closed) {
@@ -488,6 +529,11 @@ void client_impl::async_send(http_request req, std::chrono::milliseconds timeout
     auto slot = asio::get_associated_cancellation_slot(st->handler);
     if (slot.is_connected()) slot.template emplace<cancel_forwarder>(cancel_forwarder{st, strand});
     asio::dispatch(strand, [st] { start(st); });
+}
+
+void client_impl::resolve(const std::string& host, const std::string& service, resolve_handler handler) {
+    if (resolve_override) return resolve_override(host, service, std::move(handler));
+    resolver.async_resolve(host, service, std::move(handler));
 }
 
 void client_impl::cancel_all() {

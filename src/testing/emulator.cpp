@@ -114,12 +114,13 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
             const bool keep_alive = req.keep_alive() && !f.connection_close &&
                                     !(f.close_after_requests != 0 && served >= f.close_after_requests);
             res.keep_alive(keep_alive);
+            for (const auto& [name, value] : f.headers) res.set(name, value);
             res.body() = std::move(r.body);
             if (f.chunked) res.chunked(true);
             else res.prepare_payload();
 
             std::ostringstream os;
-            os << res;
+            os << res << f.trailing_bytes;
             const std::string bytes = os.str();
             const std::size_t header_end = bytes.find("\r\n\r\n") + 4;
 

@@ -113,7 +113,7 @@ reply emulator_state::handle(const request_view& req) {
         if (r.applied.status != 0) r = {static_cast<unsigned>(r.applied.status), "text/plain; charset=utf-8",
                                          r.applied.body, r.applied};
         else if (r.applied.payload == fault::body_mode::malformed_json)
-            r.body = R"({"iterable": [{"id": "6f1c2a9e", "user": )";
+            r.body = R"({"iterable": [{"id": "3d5a9b12", "user": )";
         else if (r.applied.payload == fault::body_mode::wrong_type)
             r = {200, "application/json", R"({"id":7,"user":7,"urls":7,"status":7,"project":7,"iterable":7})",
                  r.applied};

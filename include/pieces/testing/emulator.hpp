@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pieces::testing {
@@ -55,6 +56,11 @@ struct fault {
     std::chrono::milliseconds trickle_interval{0};  ///< send the reply `trickle_bytes` at a time, this far apart
     std::size_t trickle_bytes = 1;         ///< bytes per trickled write
     std::optional<std::string> raw_reply;  ///< send these bytes verbatim instead of a reply, then close
+    /// Extra header fields of the reply (e.g. `{"Keep-Alive", "timeout=5"}`).
+    std::vector<std::pair<std::string, std::string>> headers;
+    /// Sent right after the reply, in the same write, on a connection kept open: bytes nobody asked for
+    /// (e.g. a second, unrequested reply).
+    std::string trailing_bytes;
     int times = -1;                        ///< requests this applies to; -1 until cleared
 };
 

@@ -1,0 +1,21 @@
+# The README's first program, compiled as it stands (the ```cpp block after the marker comment) and run
+# with nothing listening: it must print why on stderr and exit non-zero.
+set(readme ${PROJECT_SOURCE_DIR}/README.md)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${readme})
+file(READ ${readme} text)
+string(FIND "${text}" "<!-- The tests compile this program" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "README.md: the marker before the first example is gone")
+endif()
+string(SUBSTRING "${text}" ${at} -1 text)
+string(FIND "${text}" "```cpp\n" at)
+math(EXPR at "${at} + 7")
+string(SUBSTRING "${text}" ${at} -1 text)
+string(FIND "${text}" "```" at)
+string(SUBSTRING "${text}" 0 ${at} code)
+file(CONFIGURE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/readme_example.cpp CONTENT "${code}" @ONLY)
+
+add_executable(readme_example ${CMAKE_CURRENT_BINARY_DIR}/readme_example.cpp)
+target_link_libraries(readme_example PRIVATE pieces::allocations pieces_build_flags)
+add_test(NAME readme_example COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/readme_example.sh $<TARGET_FILE:readme_example>)
+set_tests_properties(readme_example PROPERTIES LABELS example TIMEOUT 60)

@@ -1,0 +1,61 @@
+// What the client reads from reply header fields, and its deadline arithmetic: plain functions, no I/O.
+#include "../src/http/deadline.hpp"
+#include "../src/http/reply_fields.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace pieces::detail;
+using namespace std::chrono;
+using namespace std::chrono_literals;
+
+TEST_CASE("reply fields: JSON content types") {
+    CHECK(is_json_type("application/json"));
+    CHECK(is_json_type("Application/JSON; charset=utf-8"));
+    CHECK(is_json_type("application/problem+json"));
+    CHECK(is_json_type(" application/json ;charset=utf-8"));
+    CHECK_FALSE(is_json_type("text/plain"));
+    CHECK_FALSE(is_json_type("application/jsonp"));
+    CHECK_FALSE(is_json_type("json"));
+    CHECK_FALSE(is_json_type(""));
+}
+
+TEST_CASE("reply fields: Keep-Alive timeout=") {
+    CHECK(keep_alive_timeout("timeout=5, max=100") == 5s);
+    CHECK(keep_alive_timeout("max=100, timeout=0") == 0s);
+    CHECK(keep_alive_timeout("timeout=99999999999") == seconds{99999999999});
+    CHECK_FALSE(keep_alive_timeout("max=100"));
+    CHECK_FALSE(keep_alive_timeout("timeout=-1"));
+    CHECK_FALSE(keep_alive_timeout("timeout=abc"));
+    CHECK_FALSE(keep_alive_timeout("timeout=99999999999999999999"));  // beyond int64
+    CHECK_FALSE(keep_alive_timeout(""));
+}
+
+TEST_CASE("reply fields: the idle limit is the shorter of ours and the server's, never overflowing") {
+    CHECK(idle_limit_for(30s, std::nullopt) == 30s);
+    CHECK(idle_limit_for(30s, 5s) == 5s);
+    CHECK(idle_limit_for(30s, 0s) == 0s);
+    CHECK(idle_limit_for(30s, 30s) == 30s);
+    CHECK(idle_limit_for(30s, 31s) == 30s);
+    CHECK(idle_limit_for(5500ms, 5s) == 5s);
+    CHECK(idle_limit_for(5500ms, 6s) == 5500ms);
+    CHECK(idle_limit_for(30s, seconds{99999999999}) == 30s);
+    CHECK(idle_limit_for(30s, seconds::max()) == 30s);
+    CHECK(idle_limit_for(milliseconds::max(), std::nullopt) == clock_type::duration::max());
+    CHECK(idle_limit_for(milliseconds::max(), seconds::max()) == clock_type::duration::max());
+    CHECK(idle_limit_for(milliseconds::max(), 7s) == 7s);
+}
+
+TEST_CASE("deadlines saturate instead of overflowing") {
+    const auto now = clock_type::now();
+    CHECK(deadline_after(now, 250ms) == now + 250ms);
+    CHECK(deadline_after(now, 0ms) == now);
+    CHECK(deadline_after(now, -5ms) == now);
+    CHECK(deadline_after(now, milliseconds::max()) == clock_type::time_point::max());
+    CHECK(deadline_after(now, duration_cast<milliseconds>(hours{24 * 365 * 400})) == clock_type::time_point::max());
+    const auto room = duration_cast<milliseconds>(clock_type::time_point::max() - now);
+    CHECK(deadline_after(now, room - 1ms) == now + (room - 1ms));
+    CHECK(deadline_after(now, room) == clock_type::time_point::max());
+    CHECK(to_clock_duration(milliseconds::max()) == clock_type::duration::max());
+    CHECK(to_clock_duration(milliseconds::min()) == clock_type::duration::min());
+    CHECK(to_clock_duration(1500ms) == 1500ms);
+}
