@@ -98,14 +98,15 @@ TEST_CASE("discovery completes on the caller's strand of a 4-thread io_context")
     for (int i = 0; i < 4; ++i) threads.emplace_back([&] { ioc.run(); });
 
     auto strand = asio::make_strand(ioc);
-    // Each time the throwing form, then the token form: found the emulator, and resumed on the strand.
+    // Each time the throwing form, then the token form given the io_context's executor (the scan runs on a
+    // strand of its own): found the emulator, and resumed on the caller's strand.
     // (Checked on the main thread: Catch's assertions are not for worker threads.)
     auto checks = asio::co_spawn(strand, [&]() -> asio::awaitable<std::vector<bool>> {
         std::vector<bool> found_on_strand;
         for (int i = 0; i < 8; ++i) {
             const auto url = co_await discover_pieces_os(opts);
             found_on_strand.push_back(url == emu.url() && strand.running_in_this_thread());
-            auto [ec, token_url] = co_await async_discover_pieces_os(strand, opts, nullptr, tuple_token);
+            auto [ec, token_url] = co_await async_discover_pieces_os(ioc.get_executor(), opts, nullptr, tuple_token);
             found_on_strand.push_back(!ec && token_url == emu.url() && strand.running_in_this_thread());
         }
         co_return found_on_strand;
