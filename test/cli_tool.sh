@@ -55,7 +55,7 @@ check update-json 0 "\"status\":\"PENDING\"" "" -- --url "$good" update --file "
 check disconnect 0 "" "" -- --url "$good" disconnect "$first"
 check disconnected 0 "$first  DISCONNECTED" "" -- --url "$good" get "$first"
 check reconnect 0 "$first  RUNNING" "" -- --url "$good" reconnect "$first"
-check disconnect-json 0 '"' "" -- --url "$good" disconnect "$first" --json
+check disconnect-json 0 "\"$first\"" "" -- --url "$good" disconnect "$first" --json
 check reconnect-json 0 "\"cloud\":\"RUNNING\"" "" -- --url "$good" reconnect "$first" --json
 
 # watch sees a change made by someone else while it runs, prints it, and stops after --changes

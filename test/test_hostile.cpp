@@ -208,6 +208,7 @@ TEST_CASE("hostile: an application id or token with CR or LF is refused before a
         CHECK_THROWS_AS(client(ioc, cfg), error_with_diagnostics);
         diagnostics diag;
         CHECK(validate(cfg, &diag) == errc::invalid_header_value);
+        CHECK(diag.client_message() == "application_id contains CR, LF or NUL");
         client_config token_cfg;
         token_cfg.url = emu.url();
         token_cfg.access_token = cfg.application_id;

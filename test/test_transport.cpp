@@ -7,11 +7,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include <sstream>
 
 using namespace pieces;
 using namespace pieces_test;
@@ -191,17 +192,15 @@ TEST_CASE("deadline while waiting for a connection") {
     slow.times = 1;
     f.emu.set_fault(endpoint::snapshot, slow);
     allocations_api api(*f.cli);
-    bool first_done = false;
-    asio::co_spawn(f.ioc, [&]() -> asio::awaitable<void> {
-        auto [ec, all] = co_await api.allocations_snapshot(call_options{}, tuple_token);
-        first_done = true;
-    }, asio::detached);
+    std::optional<error_code> first;
+    api.allocations_snapshot([&](error_code ec, Allocations) { first = ec; });
     run_until(f.ioc, [&] { return f.cli->stats().requests_in_flight == 1; });
     const auto [ec, elapsed] = timed_snapshot(f, 200ms);
     check_prompt_timeout(ec, elapsed, 200ms);
     CHECK(f.cli->stats().requests_waiting == 0);
     f.cli->cancel();
-    run_until(f.ioc, [&] { return first_done; });
+    run_until(f.ioc, [&] { return first.has_value(); });
+    CHECK(*first == asio::error::operation_aborted);
 }
 
 TEST_CASE("deadline while connecting to a listener that never accepts") {
@@ -223,6 +222,7 @@ TEST_CASE("deadline while connecting to a listener that never accepts") {
     opts.timeout = 300ms;
     const auto ec = snapshot_code(ioc, cli, opts);
     check_prompt_timeout(ec, ms_since(start), 300ms);
+    CHECK(cli.stats().connections_opened == 0);  // it timed out connecting, not later
 }
 
 TEST_CASE("deadline while waiting for slow headers") {
@@ -239,9 +239,9 @@ TEST_CASE("deadline while waiting for slow headers") {
 
 TEST_CASE("deadline while a body trickles in") {
     emulator_fixture f;
-    fault trickle;
-    trickle.trickle_interval = 20ms;
-    trickle.trickle_bytes = 8;
+    fault trickle;  // the header (~120 bytes) comes in the first write, the 1.9 KB body over ~800 ms
+    trickle.trickle_interval = 100ms;
+    trickle.trickle_bytes = 256;
     f.emu.set_fault(endpoint::snapshot, trickle);
     const auto [ec, elapsed] = timed_snapshot(f, 300ms);
     check_prompt_timeout(ec, elapsed, 300ms);
@@ -249,11 +249,13 @@ TEST_CASE("deadline while a body trickles in") {
 
 TEST_CASE("a trickled reply that fits the deadline succeeds") {
     emulator_fixture f;
-    fault trickle;
-    trickle.trickle_interval = 1ms;
-    trickle.trickle_bytes = 512;
+    fault trickle;  // ~32 writes 10 ms apart: ~300 ms of a 1 s deadline
+    trickle.trickle_interval = 10ms;
+    trickle.trickle_bytes = 64;
     f.emu.set_fault(endpoint::snapshot, trickle);
-    CHECK_FALSE(snapshot_code(f));
+    const auto [ec, elapsed] = timed_snapshot(f, 1s);
+    CHECK_FALSE(ec);
+    CHECK(elapsed >= 250);
 }
 
 TEST_CASE("cancellation with || ends the request, and the next request works") {
@@ -314,6 +316,22 @@ TEST_CASE("a chunked reply within limits decodes") {
     CHECK_FALSE(snapshot_code(f));
     CHECK_FALSE(snapshot_code(f));
     CHECK(f.emu.connections_accepted() == 1);
+    // Chunks written by hand (the emulator's writer might not chunk at all): the body in three chunks.
+    const std::string body = R"({"iterable":[],"schema":{"migration":0,"semantic":"MAJOR_0_MINOR_0_PATCH_1"}})";
+    const auto chunk = [](const std::string& data) {
+        std::ostringstream hex;
+        hex << std::hex << data.size();
+        return hex.str() + "\r\n" + data + "\r\n";
+    };
+    fault by_hand;
+    by_hand.raw_reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                        chunk(body.substr(0, 13)) + chunk(body.substr(13, 1)) + chunk(body.substr(14)) + "0\r\n\r\n";
+    f.emu.set_fault(endpoint::snapshot, by_hand);
+    allocations_api api(*f.cli);
+    const auto all = run(f.ioc, api.allocations_snapshot());
+    CHECK(all.iterable.empty());
+    REQUIRE(all.schema.has_value());
+    CHECK(all.schema->migration == 0);
 }
 
 TEST_CASE("a malformed reply is malformed_http") {
@@ -328,13 +346,20 @@ TEST_CASE("a malformed reply is malformed_http") {
 }
 
 TEST_CASE("each injected close is connection_closed, and the client recovers") {
-    for (auto mode : {fault::close_mode::before_reply, fault::close_mode::after_headers, fault::close_mode::mid_body}) {
+    const std::pair<fault::close_mode, const char*> closes[] = {{fault::close_mode::before_reply, "end of stream"},
+                                                               {fault::close_mode::after_headers, "partial message"},
+                                                               {fault::close_mode::mid_body, "partial message"}};
+    for (const auto& [mode, detail] : closes) {
         emulator_fixture f;
         fault close;
         close.close = mode;
         close.times = 1;
         f.emu.set_fault(endpoint::snapshot, close);
-        CHECK(snapshot_code(f) == errc::connection_closed);
+        diagnostics diag;
+        call_options opts;
+        opts.diag = &diag;
+        CHECK(snapshot_code(f, opts) == errc::connection_closed);
+        CHECK(diag.client_message() == detail);  // where the reply was cut
         CHECK_FALSE(snapshot_code(f));
     }
 }
