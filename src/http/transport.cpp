@@ -3,6 +3,7 @@
 #include "../client_impl.hpp"
 #include "deadline.hpp"
 #include "reply_fields.hpp"
+#include "request_machine.hpp"
 
 #include <pieces/error.hpp>
 
@@ -144,7 +145,6 @@ public:
     /// The granted connection, or a new one in the granted slot.
     void claim(std::optional<lease>& out) {
         if (granted) {
-            ++impl_.connections_reused;
             out.emplace(impl_, std::move(granted));
         } else {
             out.emplace(impl_, new_connection(impl_));
@@ -173,134 +173,7 @@ bool peer_gone(connection& c) {
     return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
-// Takes a connection from the pool, waiting in FIFO order while the deadline allows.
-asio::awaitable<error_code> acquire(request_state& st, std::optional<lease>& out, bool want_fresh) {
-    client_impl& impl = *st.impl;
-    const auto now = clock_type::now();
-    const auto expired = [now](const connection_ptr& c) {
-        return now - c->idle_since >= c->idle_limit || peer_gone(*c);
-    };
-    connection_ptr idle;
-    switch (impl.pool.acquire(idle, want_fresh, expired, discarder(impl))) {
-    case pool_state<connection_ptr>::outcome::got_idle:
-        ++impl.connections_reused;
-        out.emplace(impl, std::move(idle));
-        co_return error_code{};
-    case pool_state<connection_ptr>::outcome::may_open:
-        out.emplace(impl, new_connection(impl));
-        co_return error_code{};
-    case pool_state<connection_ptr>::outcome::must_wait: break;
-    }
-
-    timed_waiter w(impl, st.deadline);
-    auto [ec] = co_await w.timer.async_wait(use_tuple);
-    const bool cancelled = is_cancelled(co_await asio::this_coro::cancellation_state);
-    if (!w.is_granted())
-        co_return (cancelled || ec != error_code{}) ? error_code(asio::error::operation_aborted)
-                                                    : error_code(errc::request_timeout);
-    if (cancelled) co_return error_code(asio::error::operation_aborted);  // the grant is passed on
-    if (clock_type::now() >= st.deadline) co_return error_code(errc::request_timeout);
-    w.claim(out);
-    co_return error_code{};
-}
-
-// ---- connecting ----
-
-// A name lookup runs in Asio's resolver thread and cannot be interrupted: the request waits for it under its
-// deadline and cancellation, and leaves it behind (its result dropped) when either comes first.
-struct pending_resolution {
-    explicit pending_resolution(const client_impl::strand_type& s) : finished_signal(s) {}
-    asio::steady_timer finished_signal;
-    bool finished = false;
-    error_code ec;
-    tcp::resolver::results_type results;
-};
-
-asio::awaitable<error_code> resolve(request_state& st, clock_type::time_point until, std::string& detail) {
-    client_impl& impl = *st.impl;
-    const base_url& url = impl.url();
-    auto r = std::make_shared<pending_resolution>(impl.strand);
-    r->finished_signal.expires_at(until);
-    impl.resolve(url.host, std::to_string(url.port),
-                 asio::bind_executor(impl.strand, [r](error_code ec, tcp::resolver::results_type results) {
-                     r->finished = true;
-                     r->ec = ec;
-                     r->results = std::move(results);
-                     r->finished_signal.cancel();
-                 }));
-    if (!r->finished) co_await r->finished_signal.async_wait(use_tuple);  // (a lookup may answer at once)
-    if (!r->finished) {
-        if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return error_code(asio::error::operation_aborted);
-        if (until >= st.deadline) co_return error_code(errc::request_timeout);
-        detail = "resolving " + url.host + " took longer than pool.connect_timeout";
-        co_return error_code(errc::connection_failed);
-    }
-    if (r->ec == asio::error::operation_aborted) co_return r->ec;
-    if (r->ec) {
-        detail = "cannot resolve " + url.host + ": " + r->ec.message();
-        co_return error_code(errc::connection_failed);
-    }
-    impl.resolved = std::move(r->results);
-    co_return error_code{};
-}
-
-asio::awaitable<error_code> ensure_connected(request_state& st, connection& c, std::string& detail) {
-    if (c.connected) co_return error_code{};
-    client_impl& impl = *st.impl;
-    const base_url& url = impl.url();
-    // pool.connect_timeout bounds the name lookup and the connect together.
-    const auto connect_deadline =
-        std::min(st.deadline, deadline_after(clock_type::now(), impl.config().pool.connect_timeout));
-    if (!impl.resolved) {
-        error_code ec;
-        const auto addr = asio::ip::make_address(url.host, ec);
-        if (!ec) {
-            impl.resolved = tcp::resolver::results_type::create(tcp::endpoint(addr, url.port), url.host,
-                                                                std::to_string(url.port));
-        } else if (auto rec = co_await resolve(st, connect_deadline, detail)) {
-            co_return rec;
-        }
-    }
-    if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return error_code(asio::error::operation_aborted);
-    c.stream.expires_at(connect_deadline);
-    auto [ec, endpoint] = co_await c.stream.async_connect(*impl.resolved, use_tuple);
-    (void)endpoint;
-    if (ec == beast::error::timeout) {
-        if (connect_deadline >= st.deadline) co_return error_code(errc::request_timeout);
-        detail = "connect to " + url.host_header + " took longer than pool.connect_timeout";
-        co_return error_code(errc::connection_failed);
-    }
-    if (ec == asio::error::operation_aborted) co_return ec;
-    if (ec) {
-        detail = "connect to " + url.host_header + ": " + ec.message();
-        co_return error_code(errc::connection_failed);
-    }
-    c.connected = true;
-    c.stream.socket().set_option(tcp::no_delay(true), ec);
-    ++impl.connections_opened;
-    ++impl.connections_open;
-    co_return error_code{};
-}
-
-// ---- one request/reply exchange ----
-
-struct exchange_result {
-    error_code ec;       // mapped to this library's codes
-    error_code raw;      // as Beast/Asio reported it
-    std::size_t written = 0;
-    bool received_any = false;
-    bool reusable = false;
-    http_response response;
-};
-
-error_code map_io_error(const error_code& ec);
-
-// Ends an exchange with `raw` as Beast/Asio reported it, and its mapping to this library's codes.
-exchange_result ended(exchange_result& out, const error_code& raw) {
-    out.raw = raw;
-    out.ec = map_io_error(raw);
-    return std::move(out);
-}
+// ---- the steps: each does one piece of I/O and reports how it ended; request_machine decides ----
 
 error_code map_io_error(const error_code& ec) {
     if (ec == beast::error::timeout) return errc::request_timeout;
@@ -315,9 +188,105 @@ error_code map_io_error(const error_code& ec) {
     return ec;
 }
 
-bool is_stale_error(const error_code& ec) {
+// The peer closed or reset the connection (as opposed to sending something wrong).
+bool is_closed_error(const error_code& ec) {
     return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
            ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
+}
+
+// How a write or read ended: the library's code, and what Beast/Asio said about it when nothing more is known.
+step_result io_result(const error_code& raw, std::string detail = {}) {
+    step_result r;
+    r.ec = map_io_error(raw);
+    r.closed_before_reply = is_closed_error(raw);
+    r.detail = detail.empty() && raw ? raw.message() : std::move(detail);
+    return r;
+}
+
+// Takes an idle connection or a slot from the pool without waiting.
+pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh) {
+    const auto now = clock_type::now();
+    const auto expired = [now](const connection_ptr& c) {
+        return now - c->idle_since >= c->idle_limit || peer_gone(*c);
+    };
+    connection_ptr idle;
+    switch (impl.pool.acquire(idle, want_fresh, expired, discarder(impl))) {
+    case pool_state<connection_ptr>::outcome::got_idle:
+        out.emplace(impl, std::move(idle));
+        return pool_answer::idle_connection;
+    case pool_state<connection_ptr>::outcome::may_open:
+        out.emplace(impl, new_connection(impl));
+        return pool_answer::new_slot;
+    case pool_state<connection_ptr>::outcome::must_wait: break;
+    }
+    return pool_answer::must_wait;
+}
+
+// Waits in the pool's FIFO queue until `until`; true when granted (the grant is then in `out`).
+asio::awaitable<bool> wait_for_grant(client_impl& impl, clock_type::time_point until, std::optional<lease>& out) {
+    timed_waiter w(impl, until);
+    co_await w.timer.async_wait(use_tuple);
+    if (!w.is_granted()) co_return false;
+    w.claim(out);
+    co_return true;
+}
+
+// A name lookup runs in Asio's resolver thread and cannot be interrupted: the request waits for it until
+// `until` or a cancellation, and leaves it behind (its result dropped) when either comes first.
+struct pending_resolution {
+    explicit pending_resolution(const client_impl::strand_type& s) : finished_signal(s) {}
+    asio::steady_timer finished_signal;
+    bool finished = false;
+    error_code ec;
+    tcp::resolver::results_type results;
+};
+
+asio::awaitable<step_result> resolve_host(client_impl& impl, clock_type::time_point until) {
+    const base_url& url = impl.url();
+    auto r = std::make_shared<pending_resolution>(impl.strand);
+    r->finished_signal.expires_at(until);
+    impl.resolve(url.host, std::to_string(url.port),
+                 asio::bind_executor(impl.strand, [r](error_code ec, tcp::resolver::results_type results) {
+                     r->finished = true;
+                     r->ec = ec;
+                     r->results = std::move(results);
+                     r->finished_signal.cancel();
+                 }));
+    auto [wait_ec] = co_await r->finished_signal.async_wait(use_tuple);  // (a lookup may answer at once)
+    step_result out;
+    if (!r->finished) {
+        out.ec = wait_ec == asio::error::operation_aborted ? error_code(asio::error::operation_aborted)
+                                                           : error_code(errc::request_timeout);
+    } else if (r->ec == asio::error::operation_aborted) {
+        out.ec = r->ec;
+    } else if (r->ec) {
+        out.ec = errc::connection_failed;
+        out.detail = "cannot resolve " + url.host + ": " + r->ec.message();
+    } else {
+        impl.resolved = std::move(r->results);
+    }
+    co_return out;
+}
+
+asio::awaitable<step_result> open_connection(client_impl& impl, connection& c, clock_type::time_point until) {
+    step_result out;
+    c.stream.expires_at(until);
+    auto [ec, endpoint] = co_await c.stream.async_connect(*impl.resolved, use_tuple);
+    (void)endpoint;
+    if (ec == beast::error::timeout) {
+        out.ec = errc::request_timeout;
+    } else if (ec == asio::error::operation_aborted) {
+        out.ec = ec;
+    } else if (ec) {
+        out.ec = errc::connection_failed;
+        out.detail = "connect to " + impl.url().host_header + ": " + ec.message();
+    } else {
+        c.connected = true;
+        c.stream.socket().set_option(tcp::no_delay(true), ec);
+        ++impl.connections_opened;
+        ++impl.connections_open;
+    }
+    co_return out;
 }
 
 http::request<http::string_body> build_request(const client_impl& impl, http_request& r, bool last_on_connection) {
@@ -338,93 +307,122 @@ http::request<http::string_body> build_request(const client_impl& impl, http_req
     return req;
 }
 
-asio::awaitable<exchange_result> exchange(request_state& st, connection& c) {
+asio::awaitable<step_result> write_request(request_state& st, connection& c, clock_type::time_point until, bool last,
+                                   std::size_t& written) {
     client_impl& impl = *st.impl;
-    const auto& cfg = impl.config();
-    exchange_result out;
+    if (c.requests > 0) ++impl.connections_reused;
     ++c.requests;
-    const bool last = cfg.pool.max_requests_per_connection != 0 && c.requests >= cfg.pool.max_requests_per_connection;
     auto req = build_request(impl, st.req, last);
-
-    // A cancellation that arrived between two operations is only recorded in the state: honour it here.
-    if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return ended(out, asio::error::operation_aborted);
-    c.stream.expires_at(st.deadline);
-    auto [wec, written] = co_await http::async_write(c.stream, req, use_tuple);
-    out.written = written;
-    if (wec) co_return ended(out, wec);
-
-    // Interim (1xx) replies before the real one are skipped, up to a bound: a server that floods them is not
-    // answering.
-    constexpr int max_interim_replies = 32;
-    for (int interim = 0;; ++interim) {
-        if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return ended(out, asio::error::operation_aborted);
-        if (interim > max_interim_replies) {
-            out.response.error_detail = "more than " + std::to_string(max_interim_replies) + " interim (1xx) replies";
-            co_return ended(out, http::error::bad_status);
-        }
-        http::response_parser<http::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(cfg.max_header_size, UINT32_MAX)));
-        parser.body_limit(cfg.max_body_size);
-        auto [rec, n] = co_await http::async_read(c.stream, c.buffer, parser, use_tuple);
-        (void)n;
-        out.received_any = out.received_any || parser.got_some();
-        if (rec) {
-            // Other failures are described by run_request from `raw`.
-            if (rec == http::error::body_limit)
-                out.response.error_detail = "reply body over max_body_size (" + std::to_string(cfg.max_body_size) + " bytes)";
-            else if (rec == http::error::header_limit)
-                out.response.error_detail = "reply header over max_header_size";
-            co_return ended(out, rec);
-        }
-        auto& res = parser.get();
-        const unsigned status = res.result_int();
-        if (status >= 100 && status < 200 && status != 101) continue;  // interim reply: read the real one
-
-        out.response.status = status;
-        out.response.json_content = is_json_type(res[http::field::content_type]);
-        c.idle_limit = idle_limit_for(cfg.pool.idle_timeout, keep_alive_timeout(res["Keep-Alive"]));
-        // Bytes after the reply (a second, unrequested reply, or junk) would be read as the next request's
-        // reply: such a connection is never reused. Bytes arriving later are seen by peer_gone() before reuse.
-        out.reusable = res.keep_alive() && !last && status != 101 && c.buffer.size() == 0;
-        out.response.body = std::move(res.body());
-        co_return out;
-    }
+    c.stream.expires_at(until);
+    auto [ec, n] = co_await http::async_write(c.stream, req, use_tuple);
+    written = n;
+    co_return io_result(ec);
 }
 
+// Reads one reply; the final one (not 1xx) lands in the request's response.
+asio::awaitable<step_result> read_reply(request_state& st, connection& c, clock_type::time_point until, bool& got_some,
+                                  reply_facts& facts) {
+    const auto& cfg = st.impl->config();
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(cfg.max_header_size, UINT32_MAX)));
+    parser.body_limit(cfg.max_body_size);
+    c.stream.expires_at(until);
+    auto [ec, n] = co_await http::async_read(c.stream, c.buffer, parser, use_tuple);
+    (void)n;
+    got_some = parser.got_some();
+    if (ec) {
+        std::string detail;
+        if (ec == http::error::body_limit)
+            detail = "reply body over max_body_size (" + std::to_string(cfg.max_body_size) + " bytes)";
+        else if (ec == http::error::header_limit)
+            detail = "reply header over max_header_size";
+        co_return io_result(ec, std::move(detail));
+    }
+    auto& res = parser.get();
+    facts.status = res.result_int();
+    facts.keep_alive = res.keep_alive();
+    // Bytes after the reply (a second, unrequested reply, or junk) would be read as the next request's reply.
+    // Bytes arriving later are seen by peer_gone() before reuse.
+    facts.bytes_after = c.buffer.size() != 0;
+    if (facts.status < 100 || facts.status >= 200 || facts.status == 101) {
+        st.response.status = facts.status;
+        st.response.json_content = is_json_type(res[http::field::content_type]);
+        st.response.body = std::move(res.body());
+        c.idle_limit = idle_limit_for(cfg.pool.idle_timeout, keep_alive_timeout(res["Keep-Alive"]));
+    }
+    co_return step_result{};
+}
+
+// Drives the request's state machine: each step's I/O, then the machine's next step.
 asio::awaitable<void> run_request(std::shared_ptr<request_state> st) {
     co_await asio::this_coro::throw_if_cancelled(false);
     client_impl& impl = *st->impl;
-    bool want_fresh = false;
-    for (int attempt = 0;; ++attempt) {
-        std::optional<lease> held;
-        if (auto ec = co_await acquire(*st, held, want_fresh)) {
-            st->ec = ec;
+    const auto& cfg = impl.config();
+    const auto cs = co_await asio::this_coro::cancellation_state;
+    const auto cancelled = [&cs] { return is_cancelled(cs); };
+    const auto now = [] { return clock_type::now(); };
+
+    request_machine::params p;
+    p.is_get = st->req.method == http_method::get;
+    p.deadline = st->deadline;
+    p.connect_timeout = to_clock_duration(cfg.pool.connect_timeout);
+    p.max_requests_per_connection = cfg.pool.max_requests_per_connection;
+    p.host = impl.url().host;
+    p.authority = impl.url().host_header;
+    request_machine m(std::move(p));
+
+    std::optional<lease> held;  // gives the slot back on every path, exceptions included
+    request_action act = m.start(now(), cancelled());
+    for (;;) {
+        switch (act.step) {
+        case request_step::acquire: {
+            if (act.want_fresh) ++impl.retries;
+            const auto answer = take_from_pool(impl, held, act.want_fresh);
+            act = held ? m.on_acquired(answer, held->conn().connected, !impl.resolved, held->conn().requests, now(),
+                                       cancelled())
+                       : m.on_acquired(answer, false, false, 0, now(), cancelled());
+            break;
+        }
+        case request_step::wait_for_grant:
+            if (co_await wait_for_grant(impl, act.until, held))
+                act = m.on_wait_ended(true, held->conn().connected, !impl.resolved, held->conn().requests, now(),
+                                      cancelled());
+            else
+                act = m.on_wait_ended(false, false, false, 0, now(), cancelled());
+            break;
+        case request_step::resolve: {
+            const auto r = co_await resolve_host(impl, act.until);
+            act = m.on_resolved(r, now(), cancelled());
+            break;
+        }
+        case request_step::connect: {
+            const auto r = co_await open_connection(impl, held->conn(), act.until);
+            act = m.on_connected(r, now(), cancelled());
+            break;
+        }
+        case request_step::write: {
+            std::size_t written = 0;
+            const auto r = co_await write_request(*st, held->conn(), act.until, act.last_on_connection, written);
+            act = m.on_written(r, written, now(), cancelled());
+            break;
+        }
+        case request_step::read: {
+            bool got_some = false;
+            reply_facts facts;
+            const auto r = co_await read_reply(*st, held->conn(), act.until, got_some, facts);
+            act = m.on_read(r, got_some, facts, now(), cancelled());
+            break;
+        }
+        case request_step::release:
+            held->give_back(act.reusable);
+            held.reset();
+            act = m.on_released(now(), cancelled());
+            break;
+        case request_step::done:
+            st->ec = act.ec;
+            if (act.ec) st->response.error_detail = std::move(act.detail);
             co_return;
         }
-        connection& conn = held->conn();
-        const bool reused = conn.requests > 0;
-        if (auto ec = co_await ensure_connected(*st, conn, st->response.error_detail)) {
-            st->ec = ec;
-            co_return;
-        }
-        auto r = co_await exchange(*st, conn);
-        held->give_back(!r.ec && r.reusable);
-        if (!r.ec) {
-            st->response = std::move(r.response);
-            co_return;
-        }
-        // A kept-alive connection the server had already closed: retry once on a fresh one, but never
-        // re-send a POST the server may have received.
-        const bool stale = reused && !r.received_any && is_stale_error(r.raw);
-        if (attempt == 0 && stale && (st->req.method == http_method::get || r.written == 0)) {
-            ++impl.retries;
-            want_fresh = true;
-            continue;
-        }
-        st->ec = r.ec;
-        st->response = std::move(r.response);
-        if (st->response.error_detail.empty() && r.raw) st->response.error_detail = r.raw.message();
-        co_return;
     }
 }
 

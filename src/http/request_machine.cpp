@@ -1,0 +1,187 @@
+#include "request_machine.hpp"
+
+#include <pieces/error.hpp>
+
+#include <boost/asio/error.hpp>
+
+namespace pieces::detail {
+
+using boost::system::error_code;
+
+namespace {
+const error_code aborted = boost::asio::error::operation_aborted;
+}
+
+request_action request_machine::finish(error_code ec, std::string detail) {
+    request_action a;
+    a.step = request_step::done;
+    a.ec = ec;
+    a.detail = std::move(detail);
+    return a;
+}
+
+// Gives back what the request holds, then goes on as `next` says (or finishes at once when it holds nothing).
+request_action request_machine::release_then(bool reusable, after_release next, error_code ec, std::string detail) {
+    if (!holding_ && next == after_release::finish) return finish(ec, std::move(detail));
+    next_ = next;
+    final_ec_ = ec;
+    final_detail_ = std::move(detail);
+    request_action a;
+    a.step = request_step::release;
+    a.reusable = reusable;
+    return a;
+}
+
+request_action request_machine::timeout_or_cancel(bool cancelled) {
+    return finish(cancelled ? aborted : error_code(errc::request_timeout));
+}
+
+request_action request_machine::start(clock_type::time_point now, bool cancelled) {
+    if (cancelled || now >= p_.deadline) return timeout_or_cancel(cancelled);
+    request_action a;
+    a.step = request_step::acquire;
+    return a;
+}
+
+request_action request_machine::on_acquired(pool_answer answer, bool connected, bool needs_lookup,
+                                            std::size_t requests_served, clock_type::time_point now, bool cancelled) {
+    if (answer == pool_answer::must_wait) {
+        if (cancelled) return finish(aborted);
+        request_action a;
+        a.step = request_step::wait_for_grant;
+        a.until = p_.deadline;
+        return a;
+    }
+    holding_ = true;
+    // An idle connection not used is given back as it was; a new slot holds nothing worth keeping.
+    const bool keep = answer == pool_answer::idle_connection && connected;
+    if (cancelled) return release_then(keep, after_release::finish, aborted);
+    if (now >= p_.deadline) return release_then(keep, after_release::finish, errc::request_timeout);
+    return proceed_on_connection(connected, needs_lookup, requests_served, now);
+}
+
+request_action request_machine::on_wait_ended(bool granted, bool granted_connected, bool needs_lookup,
+                                              std::size_t requests_served, clock_type::time_point now, bool cancelled) {
+    if (!granted) return timeout_or_cancel(cancelled);
+    holding_ = true;
+    // Granted too late, or cancelled meanwhile: the grant is passed on to the next waiter.
+    if (cancelled) return release_then(granted_connected, after_release::finish, aborted);
+    if (now >= p_.deadline) return release_then(granted_connected, after_release::finish, errc::request_timeout);
+    return proceed_on_connection(granted_connected, needs_lookup, requests_served, now);
+}
+
+request_action request_machine::proceed_on_connection(bool connected, bool needs_lookup, std::size_t requests_served,
+                                                      clock_type::time_point now) {
+    reused_ = requests_served > 0;
+    last_ = p_.max_requests_per_connection != 0 && requests_served + 1 >= p_.max_requests_per_connection;
+    if (connected) return write_step();
+    // pool.connect_timeout bounds the lookup and the connect together; the request's deadline bounds both.
+    connect_deadline_ = p_.connect_timeout >= p_.deadline - now ? p_.deadline : now + p_.connect_timeout;
+    return connect_or_resolve(needs_lookup, now);
+}
+
+request_action request_machine::connect_or_resolve(bool needs_lookup, clock_type::time_point) {
+    request_action a;
+    a.step = needs_lookup ? request_step::resolve : request_step::connect;
+    a.until = connect_deadline_;
+    return a;
+}
+
+request_action request_machine::write_step() {
+    request_action a;
+    a.step = request_step::write;
+    a.until = p_.deadline;
+    a.last_on_connection = last_;
+    return a;
+}
+
+// A lookup or connect that ran out of time: the request's deadline, or pool.connect_timeout before it.
+request_action request_machine::fail_step(const step_result& r) {
+    return release_then(false, after_release::finish, r.ec, r.detail);
+}
+
+request_action request_machine::on_resolved(const step_result& r, clock_type::time_point now, bool cancelled) {
+    if (cancelled || r.ec == aborted) return release_then(false, after_release::finish, aborted);
+    const bool out_of_time = r.ec == errc::request_timeout || (!r.ec && now >= connect_deadline_);
+    if (out_of_time) {
+        if (connect_deadline_ >= p_.deadline) return release_then(false, after_release::finish, errc::request_timeout);
+        return release_then(false, after_release::finish, errc::connection_failed,
+                            "resolving " + p_.host + " took longer than pool.connect_timeout");
+    }
+    if (r.ec) return fail_step(r);
+    request_action a;
+    a.step = request_step::connect;
+    a.until = connect_deadline_;
+    return a;
+}
+
+request_action request_machine::on_connected(const step_result& r, clock_type::time_point now, bool cancelled) {
+    if (r.ec == aborted || (r.ec && cancelled)) return release_then(false, after_release::finish, aborted);
+    if (r.ec == errc::request_timeout) {
+        if (connect_deadline_ >= p_.deadline) return release_then(false, after_release::finish, errc::request_timeout);
+        return release_then(false, after_release::finish, errc::connection_failed,
+                            "connect to " + p_.authority + " took longer than pool.connect_timeout");
+    }
+    if (r.ec) return fail_step(r);
+    // A fresh connection nobody wrote to is worth keeping.
+    if (cancelled) return release_then(true, after_release::finish, aborted);
+    if (now >= p_.deadline) return release_then(true, after_release::finish, errc::request_timeout);
+    return write_step();
+}
+
+request_action request_machine::on_written(const step_result& r, std::size_t bytes, clock_type::time_point,
+                                           bool cancelled) {
+    written_ = bytes;
+    if (r.ec) {
+        // A kept-alive connection the server had already closed: once, on a fresh connection; a POST only if
+        // none of it was written (the server may have received it).
+        const bool stale = reused_ && r.closed_before_reply && !retried_ && (p_.is_get || written_ == 0);
+        if (stale && !cancelled) return release_then(false, after_release::acquire_fresh);
+        return release_then(false, after_release::finish, cancelled ? aborted : r.ec, r.detail);
+    }
+    // The request is on the wire: its reply would be read by the next request, so the connection goes.
+    if (cancelled) return release_then(false, after_release::finish, aborted);
+    request_action a;
+    a.step = request_step::read;
+    a.until = p_.deadline;
+    return a;
+}
+
+request_action request_machine::on_read(const step_result& r, bool got_some, const reply_facts& reply,
+                                        clock_type::time_point, bool cancelled) {
+    if (r.ec) {
+        const bool stale = reused_ && !got_some && r.closed_before_reply && !retried_ && (p_.is_get || written_ == 0);
+        if (stale && !cancelled) return release_then(false, after_release::acquire_fresh);
+        return release_then(false, after_release::finish, cancelled && r.ec != errc::request_timeout ? aborted : r.ec,
+                            r.detail);
+    }
+    if (reply.status >= 100 && reply.status < 200 && reply.status != 101) {  // interim: read the real one
+        if (++interim_ > p_.max_interim_replies)
+            return release_then(false, after_release::finish, errc::malformed_http,
+                                "more than " + std::to_string(p_.max_interim_replies) + " interim (1xx) replies");
+        if (cancelled) return release_then(false, after_release::finish, aborted);
+        request_action a;
+        a.step = request_step::read;
+        a.until = p_.deadline;
+        return a;
+    }
+    // The whole reply is here: a cancellation that arrives now changes nothing.
+    status_ = reply.status;
+    const bool reusable = reply.keep_alive && !last_ && reply.status != 101 && !reply.bytes_after;
+    return release_then(reusable, after_release::finish);
+}
+
+request_action request_machine::on_released(clock_type::time_point now, bool cancelled) {
+    holding_ = false;
+    if (next_ == after_release::finish) return finish(final_ec_, std::move(final_detail_));
+    retried_ = true;
+    written_ = 0;
+    interim_ = 0;
+    if (cancelled || now >= p_.deadline) return timeout_or_cancel(cancelled);
+    request_action a;
+    a.step = request_step::acquire;
+    a.want_fresh = true;
+    return a;
+}
+
+}  // namespace pieces::detail
