@@ -1,27 +1,33 @@
 #!/usr/bin/env bash
-# Runs the snapshot-polling benchmark against the emulator as a separate process (pinned to another core
+# First the floor: nginx (one worker, pinned to its own core, not the bottleneck) serving the 3-cloud body,
+# polled by the hand-written Beast client (bench/floor_client.hpp) and by ours, C requests in flight on C
+# connections, medians of 3 runs: ours/floor for requests/s and CPU per request.
+# Then the snapshot-polling benchmark against the emulator as a separate process (pinned to another core
 # than the client when two are available), with the 3-cloud fixture and a 200-cloud body, and its peers on
 # the same server, body and P: the official TypeScript SDK on node, and wrk (the machine's HTTP limit).
-# Usage: bench/run.sh [--quick] [--url URL] [--build-dir DIR]
+# Usage: bench/run.sh [--quick] [--floor-only] [--url URL] [--build-dir DIR]
 #   --quick          about a minute: fewer rows and requests
+#   --floor-only     the floor comparison only
 #   --url URL        poll another server instead of starting the emulator (its one body only)
 #   --build-dir DIR  use binaries already built there (default: build the release preset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/emulator_url.sh
 source scripts/official_sdk.sh
-quick=0 url="" build_dir=""
+source bench/nginx.sh
+quick=0 floor_only=0 url="" build_dir=""
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
+    --floor-only) floor_only=1 ;;
     --url) url=$2; shift ;;
     --build-dir) build_dir=$2; shift ;;
-    *) echo "usage: bench/run.sh [--quick] [--url URL] [--build-dir DIR]"; exit 2 ;;
+    *) echo "usage: bench/run.sh [--quick] [--floor-only] [--url URL] [--build-dir DIR]"; exit 2 ;;
   esac
   shift
 done
 if [[ -z "$build_dir" ]]; then
-  scripts/deps.sh --with-node --with-wrk
+  scripts/deps.sh --with-node --with-wrk --with-nginx
   cmake --preset release >/dev/null
   cmake --build --preset release --target snapshot_polling pieces-os-emulator >/dev/null
   build_dir=build/release
@@ -40,8 +46,9 @@ else
 fi
 
 # Rows are P:POOL. The peers get fewer requests (they are slower; their figures are per request).
-if ((quick)); then rows="1:1 16:16 64:16" requests=2000 wrk_seconds=1
-else rows="1:1 16:16 64:64 256:64 256:16 10000:16" requests=50000 wrk_seconds=3; fi
+if ((quick)); then rows="1:1 16:16 64:16" requests=2000 wrk_seconds=1 floor_rows="1 16" floor_requests=2000 floor_runs=1
+else rows="1:1 16:16 64:64 256:64 256:16 10000:16" requests=50000 wrk_seconds=3 floor_rows="1 16 64 256"
+  floor_requests=50000 floor_runs=3; fi
 
 have_sdk=0
 if command -v node >/dev/null && command -v npm >/dev/null && install_official_sdk "$work"; then
@@ -88,7 +95,52 @@ table() {
 }
 
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+trap 'kill "${pids[@]}" 2>/dev/null || true; stop_nginx' EXIT
+
+# The floor comparison (see the top of this file).
+run_floor() {
+  local work body c run csv
+  work=$(realpath -m "$build_dir/bench/floor")
+  if ! command -v nginx >/dev/null; then
+    echo "floor comparison skipped: nginx missing (scripts/deps.sh --with-nginx)"
+    return 0
+  fi
+  mkdir -p "$work"
+  body=$work/snapshot.json
+  "$bench" --make-seed 3 "$fixtures/allocations.json" "$body"  # the 3-cloud body as a server writes it
+  start_nginx "$body" "$work" "${server_pin[@]}"
+  local n=$floor_requests
+  echo "== floor: nginx serving the 3-cloud body ($(wc -c < "$body") B) at $nginx_url; C requests in flight on C"
+  echo "   connections, N=$n per run, medians of $floor_runs runs (floor: hand-written Beast loop, DOM parse)"
+  csv=$(mktemp)
+  for c in $floor_rows; do
+    for run in $(seq 1 "$floor_runs"); do
+      "${client_pin[@]}" "$bench" --url "$nginx_url" --rows "$c:$c" --requests "$n" --floor --csv | tail -n 1 >> "$csv"
+      "${client_pin[@]}" "$bench" --url "$nginx_url" --rows "$c:$c" --requests "$n" --csv | tail -n 1 >> "$csv"
+    done
+  done
+  stop_nginx
+  awk -F, '
+    function median(list,   n, a, i, j, t) {
+      n = split(list, a, " ")
+      for (i = 2; i <= n; ++i) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; --j) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    { key = $1 SUBSEP $2; rps[key] = rps[key] " " $5; cpu[key] = cpu[key] " " $10; allocs[key] = allocs[key] " " $11
+      result[key] = $12; if (!($2 in seen)) { seen[$2] = 1; order[++rows] = $2 } }
+    END {
+      printf "%-6s%-13s%-13s%-11s%-15s%-15s%-11s%-15s%-15s\n", "C", "floor req/s", "ours req/s", "ours/floor",
+             "floor CPU us", "ours CPU us", "ours/floor", "floor allocs", "ours allocs (of which result)"
+      for (i = 1; i <= rows; ++i) {
+        c = order[i]; f = "floor" SUBSEP c; o = "ours" SUBSEP c
+        fr = median(rps[f]); or = median(rps[o]); fc = median(cpu[f]); oc = median(cpu[o])
+        printf "%-6s%-13.0f%-13.0f%-11.2f%-15.2f%-15.2f%-11.2f%-15.2f%.2f (%s)\n", c, fr, or, or / fr, fc, oc, oc / fc,
+               median(allocs[f]), median(allocs[o]), result[o]
+        ours_cpu[c] = oc }
+      if ((16 in ours_cpu) && (256 in ours_cpu))
+        printf "ours: CPU per request at 256 connections / at 16: %.2f\n", ours_cpu[256] / ours_cpu[16] }' "$csv"
+  rm -f "$csv"
+  echo "(floor: ${SECONDS}s since the start)"
+}
 # run_body NAME URL REQUESTS SDK_REQUESTS: every row, ours then the peers.
 run_body() {
   local csv row p pool
@@ -112,6 +164,8 @@ if [[ -n "$url" ]]; then
   run_body "the server's" "$url" "$requests" $((requests / 5))
   exit
 fi
+run_floor
+((floor_only)) && exit 0
 # start_emulator SEED_FILE: a pinned emulator serving it (the previous one stopped), its URL in $server_url;
 # started in this shell, so the trap stops it
 start_emulator() {

@@ -3,9 +3,14 @@
 // Prints one row per (P, pool size): requests/s, latency percentiles, client CPU and heap allocations per
 // request, peak RSS (and RSS per pending poller), connections opened.
 //
-// Usage: snapshot_polling --url URL [--rows P:POOL,...] [--requests N] [--no-warmup] [--cancel-slots] [--csv]
+// With --floor, the same measurement of the hand-written Beast client of floor_client.hpp (P connections, each
+// looping one request at a time; POOL is ignored): the yardstick.
+//
+// Usage: snapshot_polling --url URL [--rows P:POOL,...] [--requests N] [--no-warmup] [--cancel-slots] [--floor] [--csv]
 //        snapshot_polling --make-seed CLOUDS FIXTURE OUT   (writes an Allocations file with CLOUDS clouds)
 //        snapshot_polling --parse FILE N dom|models         (parses FILE N times: DOM only, or into the models)
+#include "floor_client.hpp"
+
 #include <pieces/allocations.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -23,6 +28,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <new>
 #include <sstream>
 #include <string>
@@ -117,7 +123,7 @@ void poll(boost::asio::io_context& ioc, const pieces::allocations_api& api, std:
 }
 
 row measure(const std::string& url, std::size_t pollers, std::size_t pool, std::size_t requests, bool warmup,
-            bool cancel_slots) {
+            bool cancel_slots, bool floor) {
     boost::asio::io_context ioc(1);
     pieces::client_config cfg;
     cfg.url = url;
@@ -128,8 +134,13 @@ row measure(const std::string& url, std::size_t pollers, std::size_t pool, std::
     std::uint64_t errors = 0;
     std::size_t clouds = 0;
     pieces::Allocations last;
-    if (warmup)
-        poll(ioc, api, pollers, std::max<std::size_t>(2 * pollers, 500), nullptr, errors, clouds, cancel_slots, &last);
+    std::optional<bench::floor_client> hand_written;
+    if (floor) hand_written.emplace(ioc, url, pollers);
+    const auto run = [&](std::size_t total, std::vector<std::uint32_t>* latencies, pieces::Allocations* keep) {
+        if (hand_written) hand_written->poll(total, latencies, errors, clouds);
+        else poll(ioc, api, pollers, total, latencies, errors, clouds, cancel_slots, keep);
+    };
+    if (warmup) run(std::max<std::size_t>(2 * pollers, 500), nullptr, &last);
 
     std::vector<std::uint32_t> latencies;
     latencies.reserve(requests);
@@ -139,7 +150,7 @@ row measure(const std::string& url, std::size_t pollers, std::size_t pool, std::
     const auto t0 = clock_type::now();
     errors = 0;
     clouds = 0;  // counted for the measured requests only
-    poll(ioc, api, pollers, requests, &latencies, errors, clouds, cancel_slots, nullptr);
+    run(requests, &latencies, nullptr);
     const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
 
     row r;
@@ -152,7 +163,7 @@ row measure(const std::string& url, std::size_t pollers, std::size_t pool, std::
     r.allocations_per_request = static_cast<double>(g_allocations.load() - allocations_before) / static_cast<double>(requests);
     r.peak_rss_kb = max_rss_kb();
     r.rss_per_pending_poller = static_cast<double>(r.peak_rss_kb - rss_before) * 1024.0 / static_cast<double>(pollers);
-    r.connections = client.stats().connections_opened;
+    r.connections = floor ? pollers : client.stats().connections_opened;
     r.errors = errors;
     const auto before_copy = g_allocations.load();
     const pieces::Allocations copy = last;
@@ -229,7 +240,7 @@ void print_row(bool csv, const std::vector<std::string>& fields) {
 int main(int argc, char** argv) {
     std::string url, rows_spec = "1:1,16:16,64:64,256:64,256:16";
     std::size_t requests = 20000;
-    bool warmup = true, csv = false, cancel_slots = false;
+    bool warmup = true, csv = false, cancel_slots = false, floor = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--make-seed" && i + 3 < argc) return make_seed(std::stoul(argv[i + 1]), argv[i + 2], argv[i + 3]);
@@ -240,9 +251,10 @@ int main(int argc, char** argv) {
         else if (a == "--no-warmup") warmup = false;
         else if (a == "--csv") csv = true;
         else if (a == "--cancel-slots") cancel_slots = true;
+        else if (a == "--floor") floor = true;
         else {
             std::cerr << "usage: snapshot_polling --url URL [--rows P:POOL,...] [--requests N] [--no-warmup] "
-                         "[--cancel-slots] [--csv]\n";
+                         "[--cancel-slots] [--floor] [--csv]\n";
             return 2;
         }
     }
@@ -260,8 +272,8 @@ int main(int argc, char** argv) {
         const std::size_t p = std::stoul(item.substr(0, colon));
         const std::size_t pool = std::stoul(item.substr(colon + 1));
         const std::size_t n = std::max(requests, p);
-        const row r = measure(url, p, pool, n, warmup, cancel_slots);
-        print_row(csv, {"ours", fmt("%zu", r.pollers), fmt("%zu", r.pool), fmt("%zu", r.requests), fmt("%.0f", r.rps),
+        const row r = measure(url, p, pool, n, warmup, cancel_slots, floor);
+        print_row(csv, {floor ? "floor" : "ours", fmt("%zu", r.pollers), fmt("%zu", r.pool), fmt("%zu", r.requests), fmt("%.0f", r.rps),
                         fmt("%.0f", r.p50), fmt("%.0f", r.p90), fmt("%.0f", r.p99), fmt("%.0f", r.max),
                         fmt("%.2f", r.cpu_us_per_request), fmt("%.2f", r.allocations_per_request),
                         fmt("%llu", static_cast<unsigned long long>(r.result_allocations)), fmt("%ld", r.peak_rss_kb),

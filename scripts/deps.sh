@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on Debian 12, only what is missing (quick when all is there).
-# Usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-valgrind] [--with-doxygen] [--with-fuzz]
+# Usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-nginx] [--with-valgrind] [--with-doxygen] [--with-fuzz]
 #   --with-node      node and npm (the official TypeScript SDK: parity test, benchmark peer)
 #   --with-wrk       wrk (the benchmark's HTTP-limit peer)
+#   --with-nginx     nginx (the server of the benchmark's floor comparison)
 #   --with-valgrind  valgrind (the benchmark's instruction count)
 #   --with-doxygen   doxygen (the API reference)
 #   --with-fuzz      clang 14 and libFuzzer (the fuzz preset)
@@ -19,13 +20,14 @@ for option in "$@"; do
       command -v node >/dev/null 2>&1 || missing+=(nodejs)
       command -v npm >/dev/null 2>&1 || missing+=(npm) ;;
     --with-wrk) command -v wrk >/dev/null 2>&1 || missing+=(wrk) ;;
+    --with-nginx) command -v nginx >/dev/null 2>&1 || missing+=(nginx-light) ;;
     --with-valgrind) command -v valgrind >/dev/null 2>&1 || missing+=(valgrind) ;;
     --with-doxygen) command -v doxygen >/dev/null 2>&1 || missing+=(doxygen) ;;
     --with-fuzz)
       for p in clang-14 libfuzzer-14-dev; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
       done ;;
-    *) echo "usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-valgrind] [--with-doxygen] [--with-fuzz]" >&2
+    *) echo "usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-nginx] [--with-valgrind] [--with-doxygen] [--with-fuzz]" >&2
        exit 2 ;;
   esac
 done

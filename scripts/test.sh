@@ -8,7 +8,7 @@ preset="${1:-default}"
 
 extra=()
 [[ $preset == fuzz ]] && extra=(--with-fuzz)
-scripts/deps.sh --with-node --with-wrk --with-doxygen "${extra[@]}"
+scripts/deps.sh --with-node --with-wrk --with-nginx --with-doxygen "${extra[@]}"
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
 ctest --preset "$preset"
