@@ -75,6 +75,29 @@ TEST_CASE("pool_state: expired idle connections are discarded, most recent is re
     CHECK(p.open() == 1);
 }
 
+TEST_CASE("pool_state: only the connection about to be reused is checked for expiry") {
+    pool p(3);
+    std::vector<int> discarded;
+    auto discard = [&](conn c) { discarded.push_back(*c); };
+    conn a, b, c;
+    REQUIRE(p.acquire(a, false, never_expired, discard) == pool::outcome::may_open);
+    REQUIRE(p.acquire(b, false, never_expired, discard) == pool::outcome::may_open);
+    REQUIRE(p.acquire(c, false, never_expired, discard) == pool::outcome::may_open);
+    for (int i = 1; i <= 3; ++i) p.release(std::make_unique<int>(i), true, discard);
+    std::vector<int> asked;
+    auto newest_expired = [&](const conn& x) {
+        asked.push_back(*x);
+        return *x == 3;
+    };
+    conn got;
+    CHECK(p.acquire(got, false, newest_expired, discard) == pool::outcome::got_idle);
+    CHECK(*got == 2);
+    CHECK(asked == std::vector<int>{3, 2});  // never the oldest, 1
+    CHECK(discarded == std::vector<int>{3});
+    CHECK(p.open() == 2);
+    CHECK(p.idle() == 1);
+}
+
 TEST_CASE("pool_state: want_fresh never reuses, and makes room in a full pool") {
     pool p(1);
     std::vector<int> discarded;

@@ -25,23 +25,20 @@ public:
     explicit pool_state(std::size_t max_slots) : max_(max_slots) {}
 
     /// Takes an idle connection into `out` (got_idle), or a slot to open one (may_open), or neither.
-    /// Idle connections for which `expired(conn)` holds are passed to `discard` and their slots freed.
+    /// Only the connection about to be reused is asked `expired(conn)` (it may cost a system call): one for
+    /// which it holds is passed to `discard`, its slot freed, and the next most recently used is asked.
     /// `want_fresh` (a retry after a stale connection): no idle connection is reused, and when the pool is
     /// full the least recently used idle one is discarded to make room.
     template <class Expired, class Discard>
     outcome acquire(ConnPtr& out, bool want_fresh, Expired&& expired, Discard&& discard) {
-        for (std::size_t i = 0; i < idle_.size();) {
-            if (expired(idle_[i])) {
-                discard(std::move(idle_[i]));
-                idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
-                --open_;
-            } else {
-                ++i;
+        while (!want_fresh && !idle_.empty()) {
+            ConnPtr c = take_mru();
+            if (!expired(c)) {
+                out = std::move(c);
+                return outcome::got_idle;
             }
-        }
-        if (!want_fresh && !idle_.empty()) {
-            out = take_mru();
-            return outcome::got_idle;
+            discard(std::move(c));
+            --open_;
         }
         if (want_fresh && open_ >= max_ && !idle_.empty()) {
             discard(take_lru());
