@@ -19,13 +19,13 @@
 
 namespace pieces::detail {
 
-struct connection;  // a Beast stream and its read buffer; defined in http/transport.cpp
+struct connection;  // a Beast stream and its read buffer; defined in http/connection.hpp
 struct connection_deleter {
     void operator()(connection* c) const noexcept;
 };
 using connection_ptr = std::unique_ptr<connection, connection_deleter>;
 
-struct request_state;
+struct request_state;  // one request in flight; defined in http/request_op.cpp
 
 class client_impl : public std::enable_shared_from_this<client_impl> {
 public:
@@ -64,6 +64,7 @@ public:
     request_state* active_head = nullptr;  // intrusive list of pending requests
     std::optional<boost::asio::ip::tcp::resolver::results_type> resolved;
     boost::asio::ip::tcp::resolver resolver;
+    const std::string common_fields;  // the request header fields every request of this client sends
 
     // ---- counters, readable from any thread ----
     std::atomic<std::uint64_t> connections_opened{0};

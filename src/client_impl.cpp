@@ -1,0 +1,59 @@
+// The client's shared state: its strand, pool, counters and name lookup. Requests are in http/request_op.cpp.
+#include "client_impl.hpp"
+
+#include "http/connection.hpp"
+#include "http/request_text.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+namespace pieces::detail {
+
+namespace asio = boost::asio;
+
+namespace {
+
+client_impl::strand_type make_client_strand(const asio::any_io_executor& ex) {
+    if (const auto* ioc = ex.target<asio::io_context::executor_type>()) return asio::make_strand(*ioc);
+    return asio::make_strand(ex);
+}
+
+}  // namespace
+
+client_impl::client_impl(asio::any_io_executor ex, client_config cfg, base_url url)
+    : strand(make_client_strand(ex)),
+      pool(cfg.pool.max_connections),
+      resolver(strand),
+      common_fields(common_request_fields(cfg, url)),
+      executor_(std::move(ex)),
+      config_(std::move(cfg)),
+      url_(std::move(url)) {}
+
+client_impl::~client_impl() {
+    for (auto& c : pool.take_all_idle()) close_connection(*this, *c);
+}
+
+void client_impl::resolve(const std::string& host, const std::string& service, resolve_handler handler) {
+    if (resolve_override) return resolve_override(host, service, std::move(handler));
+    resolver.async_resolve(host, service, std::move(handler));
+}
+
+void client_impl::shutdown() {
+    closed = true;
+    cancel_all();
+}
+
+pool_stats client_impl::stats() const noexcept {
+    pool_stats s;
+    s.connections_opened = connections_opened;
+    s.connections_reused = connections_reused;
+    s.connections_closed = connections_closed;
+    s.retries = retries;
+    s.connections_open = connections_open;
+    s.requests_in_flight = requests_in_flight;
+    s.requests_waiting = requests_waiting;
+    return s;
+}
+
+}  // namespace pieces::detail

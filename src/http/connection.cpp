@@ -1,0 +1,95 @@
+#include "connection.hpp"
+
+#include "reply_fields.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace pieces::detail {
+
+using boost::asio::ip::tcp;
+
+void connection_deleter::operator()(connection* c) const noexcept { delete c; }
+
+connection_ptr new_connection(client_impl& impl) {
+    auto c = connection_ptr(new connection(impl.strand));
+    c->idle_limit = idle_limit_for(impl.config().pool.idle_timeout, std::nullopt);
+    return c;
+}
+
+void close_connection(client_impl& impl, connection& c) noexcept {
+    if (!c.connected) return;
+    boost::system::error_code ignored;
+    c.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    c.stream.close();
+    c.connected = false;
+    ++impl.connections_closed;
+    --impl.connections_open;
+}
+
+namespace {
+
+auto discarder(client_impl& impl) {
+    return [&impl](connection_ptr c) { close_connection(impl, *c); };
+}
+
+void wake(pool_state<connection_ptr>::waiter* w) {
+    if (w) static_cast<timed_waiter*>(w)->timer.cancel();
+}
+
+// An idle connection the server closed (or wrote to unasked) since its last reply: a peek that does not block
+// tells, so that no request, a POST above all, is sent into a connection already known to be gone, and no
+// stray bytes are read as a reply.
+bool peer_gone(connection& c) {
+    if (!c.connected) return false;
+    char byte = 0;
+    const auto n = ::recv(c.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+}  // namespace
+
+void lease::give_back(bool reusable) {
+    client_impl& impl = *std::exchange(impl_, nullptr);
+    --impl.requests_in_flight;
+    conn_->idle_since = clock_type::now();
+    wake(impl.pool.release(std::move(conn_), reusable, discarder(impl)));
+}
+
+timed_waiter::timed_waiter(client_impl& impl, clock_type::time_point deadline)
+    : timer(impl.strand, deadline), impl_(impl) {
+    impl.pool.enqueue(this);
+    ++impl.requests_waiting;
+}
+
+timed_waiter::~timed_waiter() {
+    --impl_.requests_waiting;
+    if (granted) wake(impl_.pool.release(std::move(granted), true, discarder(impl_)));
+    else if (slot_granted) wake(impl_.pool.release_slot());
+    else impl_.pool.remove(this);
+}
+
+void timed_waiter::claim(std::optional<lease>& out) {
+    if (granted) out.emplace(impl_, std::move(granted));
+    else out.emplace(impl_, new_connection(impl_));
+    slot_granted = false;
+}
+
+pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh) {
+    const auto now = clock_type::now();
+    const auto expired = [now](const connection_ptr& c) { return now - c->idle_since >= c->idle_limit || peer_gone(*c); };
+    connection_ptr idle;
+    switch (impl.pool.acquire(idle, want_fresh, expired, discarder(impl))) {
+    case pool_state<connection_ptr>::outcome::got_idle:
+        out.emplace(impl, std::move(idle));
+        return pool_answer::idle_connection;
+    case pool_state<connection_ptr>::outcome::may_open:
+        out.emplace(impl, new_connection(impl));
+        return pool_answer::new_slot;
+    case pool_state<connection_ptr>::outcome::must_wait: break;
+    }
+    return pool_answer::must_wait;
+}
+
+}  // namespace pieces::detail

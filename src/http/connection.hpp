@@ -1,0 +1,79 @@
+// Private: a pooled connection (a Beast stream and its read buffer), the lease by which a request holds one,
+// and the waiter by which it queues for one. Strand only.
+#pragma once
+
+#include "../client_impl.hpp"
+#include "deadline.hpp"
+#include "request_machine.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <optional>
+
+namespace pieces::detail {
+
+struct connection {
+    // Beast reads at most the buffer's spare capacity (at least 512 bytes) per read: 16 KiB up front lets a
+    // 100 KB reply arrive in a handful of reads instead of ~200, each a strand hop.
+    explicit connection(const client_impl::strand_type& s) : stream(s) { buffer.reserve(16 * 1024); }
+    boost::beast::tcp_stream stream;
+    boost::beast::flat_buffer buffer;  // kept across requests: no reallocation per reply
+    std::size_t requests = 0;          // requests written on it
+    clock_type::time_point idle_since{};
+    clock_type::duration idle_limit{};
+    bool connected = false;
+};
+
+/// A new, unconnected connection of `impl`'s pool.
+connection_ptr new_connection(client_impl& impl);
+
+/// Closes `c` (if open) and counts it.
+void close_connection(client_impl& impl, connection& c) noexcept;
+
+/// One pool slot held by one request, with the connection in it. It goes back exactly once: by give_back(),
+/// or on every other path (an error, an exception, the request destroyed) by the destructor, as broken. So no
+/// path loses a slot or leaves `requests_in_flight` counting a request that has ended.
+class lease {
+public:
+    lease(client_impl& impl, connection_ptr c) : impl_(&impl), conn_(std::move(c)) { ++impl.requests_in_flight; }
+    lease(const lease&) = delete;
+    lease& operator=(const lease&) = delete;
+    ~lease() {
+        if (impl_) give_back(false);
+    }
+
+    connection& conn() const noexcept { return *conn_; }
+
+    /// Returns the connection: to the first waiter or the idle list when `reusable`, else closed.
+    void give_back(bool reusable);
+
+private:
+    client_impl* impl_;
+    connection_ptr conn_;
+};
+
+/// A request waiting for a connection: queued from construction until granted or destroyed. A grant that is
+/// not claimed (it came too late, or the request went away) is passed on by the destructor.
+class timed_waiter : public pool_state<connection_ptr>::waiter {
+public:
+    timed_waiter(client_impl& impl, clock_type::time_point deadline);
+    timed_waiter(const timed_waiter&) = delete;
+    timed_waiter& operator=(const timed_waiter&) = delete;
+    ~timed_waiter();
+
+    /// The granted connection, or a new one in the granted slot, now held by `out`.
+    void claim(std::optional<lease>& out);
+
+    boost::asio::steady_timer timer;  ///< expires at the deadline; cancelled by a grant
+
+private:
+    client_impl& impl_;
+};
+
+/// Takes the most recently used idle connection that is still good (not past its idle limit, not closed or
+/// written to by the server), or a slot to open one, into `out`; or neither (the request must wait).
+pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh);
+
+}  // namespace pieces::detail

@@ -1,0 +1,397 @@
+// One request as one asynchronous operation: request_machine decides each step, this file does its I/O on
+// the client's strand. No coroutine and no co_spawn per request: the state lives in one allocation, moved
+// from one step's completion handler to the next; the caller's handler is completed on its own executor.
+#include "connection.hpp"
+#include "reply_fields.hpp"
+#include "reply_parser.hpp"
+#include "request_machine.hpp"
+#include "request_text.hpp"
+
+#include <pieces/error.hpp>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <new>
+#include <optional>
+#include <string>
+
+namespace pieces::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+using asio::ip::tcp;
+
+// Everything one request needs from start to completion; owned by the operation in flight.
+struct request_state {
+    // Boost 1.81's any_completion_handler move-assignment recurses forever: only ever move-construct it.
+    explicit request_state(response_handler h) : handler(std::move(h)) {}
+    ~request_state() { unlink(); }
+
+    void link() {
+        next = impl->active_head;
+        if (next) next->prev = this;
+        impl->active_head = this;
+        linked = true;
+    }
+    void unlink() {
+        if (!linked) return;
+        if (prev) prev->next = next;
+        else impl->active_head = next;
+        if (next) next->prev = prev;
+        prev = next = nullptr;
+        linked = false;
+    }
+
+    std::shared_ptr<client_impl> impl;
+    http_request req;
+    clock_type::time_point deadline;
+    response_handler handler;
+    asio::any_completion_executor work;  // keeps the handler's executor busy while we run
+    asio::cancellation_signal signal;    // emitted on the strand (by cancel_forwarder or cancel_all)
+    bool cancelled = false;              // a terminal cancellation arrived (the machine is told at each step)
+    bool done = false;
+    bool linked = false;
+    request_state* prev = nullptr;
+    request_state* next = nullptr;
+
+    std::optional<request_machine> machine;
+    request_step awaiting = request_step::acquire;  // the step whose completion comes next
+    std::optional<lease> held;                      // gives the slot back on every path
+    std::optional<timed_waiter> waiter;
+    std::string wire;                               // the request's bytes (kept for a retry's reuse)
+    std::optional<reply_parser> parser;
+    std::size_t written = 0;
+    http_response response;
+};
+
+namespace {
+
+bool is_closed_error(const error_code& ec) {
+    return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
+}
+
+error_code map_io_error(const error_code& ec) {
+    if (ec == beast::error::timeout) return errc::request_timeout;
+    if (ec == asio::error::operation_aborted) return ec;
+    if (ec == http::error::body_limit || ec == http::error::header_limit || ec == http::error::buffer_overflow)
+        return errc::response_too_large;
+    if (ec == http::error::partial_message || is_closed_error(ec)) return errc::connection_closed;
+    if (ec.category() == http::make_error_code(http::error::bad_version).category()) return errc::malformed_http;
+    return ec;
+}
+
+// How a write or read ended: the library's code, and what Beast/Asio said about it when nothing more is known.
+step_result io_result(const error_code& raw, std::string detail = {}) {
+    step_result r;
+    r.ec = map_io_error(raw);
+    r.closed_before_reply = is_closed_error(raw);
+    r.detail = detail.empty() && raw ? raw.message() : std::move(detail);
+    return r;
+}
+
+// A name lookup runs in Asio's resolver thread and cannot be interrupted: the request waits for it until
+// the step's deadline or a cancellation, and leaves it behind (its result dropped) when either comes first.
+struct pending_resolution {
+    explicit pending_resolution(const client_impl::strand_type& s) : finished_signal(s) {}
+    asio::steady_timer finished_signal;
+    bool finished = false;
+    error_code ec;
+    tcp::resolver::results_type results;
+};
+
+void complete(std::shared_ptr<request_state> st, error_code ec);
+
+// The completion handler of every step: carries the request from one step to the next, on the strand, with
+// the request's own cancellation slot (fed from the caller's, see cancel_forwarder).
+struct request_op {
+    std::shared_ptr<request_state> st;
+    std::shared_ptr<pending_resolution> lookup;  // while resolving
+
+    using executor_type = client_impl::strand_type;
+    executor_type get_executor() const noexcept { return st->impl->strand; }
+    using cancellation_slot_type = asio::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept { return st->signal.slot(); }
+
+    void operator()(error_code ec = {}, std::size_t n = 0) {
+        try {
+            advance(on_step_done(ec, n));
+        } catch (const std::bad_alloc&) {
+            if (st) fail(make_error_code(boost::system::errc::not_enough_memory));
+        } catch (...) {
+            if (st) fail(make_error_code(boost::system::errc::io_error));
+        }
+    }
+    void operator()(error_code ec, const tcp::endpoint&) { (*this)(ec, 0); }
+
+private:
+    using clock = clock_type;
+
+    request_machine& m() { return *st->machine; }
+    bool cancelled() const { return st->cancelled; }
+
+    // The machine's next step, from how the awaited step ended.
+    request_action on_step_done(error_code ec, std::size_t n) {
+        const auto now = clock::now();
+        switch (st->awaiting) {
+        case request_step::acquire: {  // the start
+            auto& cfg = st->impl->config();
+            request_machine::params p;
+            p.is_get = st->req.method == http_method::get;
+            p.deadline = st->deadline;
+            p.connect_timeout = to_clock_duration(cfg.pool.connect_timeout);
+            p.max_requests_per_connection = cfg.pool.max_requests_per_connection;
+            p.host = st->impl->url().host;
+            p.authority = st->impl->url().host_header;
+            st->machine.emplace(std::move(p));
+            return m().start(now, cancelled());
+        }
+        case request_step::wait_for_grant: {
+            const bool granted = st->waiter->is_granted();
+            if (granted) st->waiter->claim(st->held);
+            st->waiter.reset();
+            if (!granted) return m().on_wait_ended(false, false, false, 0, now, cancelled());
+            auto& c = st->held->conn();
+            return m().on_wait_ended(true, c.connected, !st->impl->resolved, c.requests, now, cancelled());
+        }
+        case request_step::resolve: return m().on_resolved(lookup_result(ec), now, cancelled());
+        case request_step::connect: return m().on_connected(connect_result(ec), now, cancelled());
+        case request_step::write: return m().on_written(io_result(ec), n, now, cancelled());
+        case request_step::read: return on_reply(ec, now);
+        case request_step::release:
+        case request_step::done: break;
+        }
+        return m().on_released(now, cancelled());  // not reached: release and done are never awaited
+    }
+
+    step_result lookup_result(const error_code& wait_ec) {
+        auto r = std::move(lookup);
+        step_result out;
+        if (!r->finished) {
+            out.ec = wait_ec == asio::error::operation_aborted ? error_code(asio::error::operation_aborted)
+                                                               : error_code(errc::request_timeout);
+        } else if (r->ec == asio::error::operation_aborted) {
+            out.ec = r->ec;
+        } else if (r->ec) {
+            out.ec = errc::connection_failed;
+            out.detail = "cannot resolve " + st->impl->url().host + ": " + r->ec.message();
+        } else {
+            st->impl->resolved = std::move(r->results);
+        }
+        return out;
+    }
+
+    step_result connect_result(const error_code& ec) {
+        step_result out;
+        auto& c = st->held->conn();
+        client_impl& impl = *st->impl;
+        if (ec == beast::error::timeout) {
+            out.ec = errc::request_timeout;
+        } else if (ec == asio::error::operation_aborted) {
+            out.ec = ec;
+        } else if (ec) {
+            out.ec = errc::connection_failed;
+            out.detail = "connect to " + impl.url().host_header + ": " + ec.message();
+        } else {
+            c.connected = true;
+            error_code ignored;
+            c.stream.socket().set_option(tcp::no_delay(true), ignored);
+            ++impl.connections_opened;
+            ++impl.connections_open;
+        }
+        return out;
+    }
+
+    request_action on_reply(const error_code& ec, clock::time_point now) {
+        auto& c = st->held->conn();
+        const auto& cfg = st->impl->config();
+        reply_parser& p = *st->parser;
+        const bool got_some = p.got_some();
+        if (ec) {
+            std::string detail;
+            if (ec == http::error::body_limit)
+                detail = "reply body over max_body_size (" + std::to_string(cfg.max_body_size) + " bytes)";
+            else if (ec == http::error::header_limit)
+                detail = "reply header over max_header_size";
+            st->parser.reset();
+            return m().on_read(io_result(ec, std::move(detail)), got_some, {}, now, cancelled());
+        }
+        reply_facts facts;
+        facts.status = p.status();
+        facts.keep_alive = p.keep_alive();
+        // Bytes after the reply (a second, unrequested reply, or junk) would be read as the next request's
+        // reply. Bytes arriving later are seen by the peek before reuse.
+        facts.bytes_after = c.buffer.size() != 0;
+        if (facts.status < 100 || facts.status >= 200 || facts.status == 101) {
+            st->response.status = facts.status;
+            st->response.json_content = is_json_type(p.content_type());
+            c.idle_limit = idle_limit_for(cfg.pool.idle_timeout, keep_alive_timeout(p.keep_alive_field()));
+        }
+        st->parser.reset();
+        return m().on_read(step_result{}, got_some, facts, now, cancelled());
+    }
+
+    // Runs the machine's steps: the ones without I/O at once, until one starts I/O (this handler then moves
+    // into it) or the request is done.
+    void advance(request_action act) {
+        client_impl& impl = *st->impl;
+        for (;;) {
+            const auto now = clock::now();
+            switch (act.step) {
+            case request_step::acquire: {
+                if (act.want_fresh) ++impl.retries;
+                const auto answer = take_from_pool(impl, st->held, act.want_fresh);
+                if (st->held) {
+                    auto& c = st->held->conn();
+                    act = m().on_acquired(answer, c.connected, !impl.resolved, c.requests, now, cancelled());
+                } else {
+                    act = m().on_acquired(answer, false, false, 0, now, cancelled());
+                }
+                continue;
+            }
+            case request_step::wait_for_grant: {
+                st->waiter.emplace(impl, act.until);
+                st->awaiting = request_step::wait_for_grant;
+                auto& timer = st->waiter->timer;
+                timer.async_wait(std::move(*this));
+                return;
+            }
+            case request_step::resolve: {
+                lookup = std::make_shared<pending_resolution>(impl.strand);
+                lookup->finished_signal.expires_at(act.until);
+                impl.resolve(impl.url().host, std::to_string(impl.url().port),
+                             asio::bind_executor(impl.strand, [r = lookup](error_code ec, tcp::resolver::results_type res) {
+                                 r->finished = true;
+                                 r->ec = ec;
+                                 r->results = std::move(res);
+                                 r->finished_signal.cancel();
+                             }));
+                if (lookup->finished) {  // a lookup may answer at once
+                    act = m().on_resolved(lookup_result({}), now, cancelled());
+                    continue;
+                }
+                st->awaiting = request_step::resolve;
+                auto& timer = lookup->finished_signal;
+                timer.async_wait(std::move(*this));
+                return;
+            }
+            case request_step::connect: {
+                auto& c = st->held->conn();
+                c.stream.expires_at(act.until);
+                st->awaiting = request_step::connect;
+                c.stream.async_connect(*impl.resolved, std::move(*this));
+                return;
+            }
+            case request_step::write: {
+                auto& c = st->held->conn();
+                if (c.requests > 0) ++impl.connections_reused;
+                ++c.requests;
+                format_request(st->wire, impl.url(), impl.common_fields, st->req, act.last_on_connection);
+                c.stream.expires_at(act.until);
+                st->awaiting = request_step::write;
+                asio::async_write(c.stream, asio::buffer(st->wire), std::move(*this));
+                return;
+            }
+            case request_step::read: {
+                auto& c = st->held->conn();
+                const auto& cfg = impl.config();
+                st->parser.emplace(st->response.body);
+                st->parser->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(cfg.max_header_size, UINT32_MAX)));
+                st->parser->body_limit(cfg.max_body_size);
+                c.stream.expires_at(act.until);
+                st->awaiting = request_step::read;
+                http::async_read(c.stream, c.buffer, *st->parser, std::move(*this));
+                return;
+            }
+            case request_step::release:
+                st->held->give_back(act.reusable);
+                st->held.reset();
+                act = m().on_released(now, cancelled());
+                continue;
+            case request_step::done:
+                if (act.ec) st->response.error_detail = std::move(act.detail);
+                complete(std::move(st), act.ec);
+                return;
+            }
+        }
+    }
+
+    void fail(error_code ec) {
+        st->held.reset();  // gives the slot back
+        st->waiter.reset();
+        st->parser.reset();
+        complete(std::move(st), ec);
+    }
+};
+
+// Hands the result to the caller's handler, on the handler's executor (holding work on it until then).
+void complete(std::shared_ptr<request_state> st, error_code ec) {
+    st->done = true;
+    st->unlink();
+    auto ex = asio::get_associated_executor(st->handler, st->impl->get_executor());
+    asio::dispatch(ex, [h = std::move(st->handler), work = std::move(st->work), ec,
+                        res = std::move(st->response)]() mutable {
+        asio::get_associated_cancellation_slot(h).clear();
+        std::move(h)(ec, std::move(res));
+    });
+}
+
+// Installed on the caller's cancellation slot: hops to the strand, where the request lives.
+struct cancel_forwarder {
+    std::weak_ptr<request_state> state;
+    client_impl::strand_type strand;
+    void operator()(asio::cancellation_type type) {
+        if ((type & asio::cancellation_type::terminal) == asio::cancellation_type::none) return;
+        asio::post(strand, [w = state] {
+            if (auto s = w.lock(); s && !s->done) {
+                s->cancelled = true;
+                s->signal.emit(asio::cancellation_type::terminal);
+            }
+        });
+    }
+};
+
+}  // namespace
+
+void client_impl::async_send(http_request req, std::chrono::milliseconds timeout, response_handler handler) {
+    auto st = std::make_shared<request_state>(std::move(handler));
+    st->impl = shared_from_this();
+    st->req = std::move(req);
+    st->deadline = deadline_after(clock_type::now(), timeout);
+    st->work = asio::prefer(asio::get_associated_executor(st->handler, executor_),
+                            asio::execution::outstanding_work.tracked);
+    if (closed) {  // refused; completed from the strand, never inside this call
+        asio::post(strand, [st = std::move(st)]() mutable { complete(std::move(st), errc::client_closed); });
+        return;
+    }
+    auto slot = asio::get_associated_cancellation_slot(st->handler);
+    if (slot.is_connected()) slot.template emplace<cancel_forwarder>(cancel_forwarder{st, strand});
+    asio::dispatch(strand, [st = std::move(st)]() mutable {
+        if (st->impl->closed) return complete(std::move(st), asio::error::operation_aborted);  // closed meanwhile
+        st->link();
+        request_op{std::move(st), nullptr}();
+    });
+}
+
+void client_impl::cancel_all() {
+    asio::post(strand, [self = shared_from_this()] {
+        for (request_state* r = self->active_head; r != nullptr; r = r->next) {
+            r->cancelled = true;
+            r->signal.emit(asio::cancellation_type::terminal);
+        }
+        for (auto& c : self->pool.take_all_idle()) close_connection(*self, *c);
+    });
+}
+
+}  // namespace pieces::detail
