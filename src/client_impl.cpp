@@ -25,6 +25,7 @@ client_impl::client_impl(asio::any_io_executor ex, client_config cfg, base_url u
     : strand(make_client_strand(ex)),
       pool(cfg.pool.max_connections),
       resolver(strand),
+      deadline_timer(strand),
       common_fields(common_request_fields(cfg, url)),
       executor_(std::move(ex)),
       config_(std::move(cfg)),

@@ -1,6 +1,7 @@
 // Private: the shared state behind a client, its API objects, and its pending requests.
 #pragma once
 
+#include "http/deadline_queue.hpp"
 #include "http/http_types.hpp"
 #include "http/pool_state.hpp"
 
@@ -9,6 +10,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -64,6 +66,10 @@ public:
     request_state* active_head = nullptr;  // intrusive list of pending requests
     std::optional<boost::asio::ip::tcp::resolver::results_type> resolved;
     boost::asio::ip::tcp::resolver resolver;
+    deadline_queue deadlines;                     // of the requests in flight
+    boost::asio::steady_timer deadline_timer;     // one for all of them: armed at the earliest
+    std::chrono::steady_clock::time_point deadline_armed_at{};
+    bool deadline_armed = false;
     const std::string common_fields;  // the request header fields every request of this client sends
 
     // ---- counters, readable from any thread ----

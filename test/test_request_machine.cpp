@@ -178,6 +178,18 @@ TEST_CASE("request machine: deadlines and connect_timeout in the lookup and the 
         (void)m.on_acquired(pool_answer::new_slot, false, false, 0, t0, false);
         check_release_then_done(m, m.on_connected(ok, t0 + 1000ms, false), true, errc::request_timeout);
     }
+    SECTION("a step that ends at the deadline starts no other: written, or an interim reply read") {
+        request_machine m = on_reused_connection();
+        check_release_then_done(m, m.on_written(ok, 120, t0 + 1000ms, false), false, errc::request_timeout);
+        request_machine n = on_reused_connection();
+        (void)n.on_written(ok, 120, t0 + 1ms, false);
+        check_release_then_done(n, n.on_read(ok, true, {100, true, false}, t0 + 1000ms, false), false,
+                                errc::request_timeout);
+        request_machine o = on_reused_connection();
+        (void)o.on_written(ok, 120, t0 + 1ms, false);
+        // The whole reply arrived: late or not, it is the answer.
+        check_release_then_done(o, o.on_read(ok, true, ok_reply, t0 + 1000ms, false), true, {});
+    }
     SECTION("a request started after its deadline ends at once") {
         request_machine m(get_params());
         check_done(m.start(t0 + 1000ms, false), errc::request_timeout);

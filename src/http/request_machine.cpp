@@ -129,7 +129,7 @@ request_action request_machine::on_connected(const step_result& r, clock_type::t
     return write_step();
 }
 
-request_action request_machine::on_written(const step_result& r, std::size_t bytes, clock_type::time_point,
+request_action request_machine::on_written(const step_result& r, std::size_t bytes, clock_type::time_point now,
                                            bool cancelled) {
     written_ = bytes;
     if (r.ec) {
@@ -141,6 +141,7 @@ request_action request_machine::on_written(const step_result& r, std::size_t byt
     }
     // The request is on the wire: its reply would be read by the next request, so the connection goes.
     if (cancelled) return release_then(false, after_release::finish, aborted);
+    if (now >= p_.deadline) return release_then(false, after_release::finish, errc::request_timeout);
     request_action a;
     a.step = request_step::read;
     a.until = p_.deadline;
@@ -148,7 +149,7 @@ request_action request_machine::on_written(const step_result& r, std::size_t byt
 }
 
 request_action request_machine::on_read(const step_result& r, bool got_some, const reply_facts& reply,
-                                        clock_type::time_point, bool cancelled) {
+                                        clock_type::time_point now, bool cancelled) {
     if (r.ec) {
         const bool stale = reused_ && !got_some && r.closed_before_reply && !retried_ && (p_.is_get || written_ == 0);
         if (stale && !cancelled) return release_then(false, after_release::acquire_fresh);
@@ -160,6 +161,7 @@ request_action request_machine::on_read(const step_result& r, bool got_some, con
             return release_then(false, after_release::finish, errc::malformed_http,
                                 "more than " + std::to_string(p_.max_interim_replies) + " interim (1xx) replies");
         if (cancelled) return release_then(false, after_release::finish, aborted);
+        if (now >= p_.deadline) return release_then(false, after_release::finish, errc::request_timeout);
         request_action a;
         a.step = request_step::read;
         a.until = p_.deadline;

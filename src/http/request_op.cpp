@@ -32,11 +32,15 @@ namespace http = beast::http;
 using boost::system::error_code;
 using asio::ip::tcp;
 
-// Everything one request needs from start to completion; owned by the operation in flight.
-struct request_state {
+// Everything one request needs from start to completion; owned by the operation in flight. Its deadline is
+// queued in the client's deadline_queue while it runs.
+struct request_state : deadline_entry {
     // Boost 1.81's any_completion_handler move-assignment recurses forever: only ever move-construct it.
     explicit request_state(response_handler h) : handler(std::move(h)) {}
-    ~request_state() { unlink(); }
+    ~request_state() {
+        unlink();
+        impl->deadlines.remove(*this);
+    }
 
     void link() {
         next = impl->active_head;
@@ -55,11 +59,12 @@ struct request_state {
 
     std::shared_ptr<client_impl> impl;
     http_request req;
-    clock_type::time_point deadline;
+    std::chrono::milliseconds timeout{};
     response_handler handler;
     asio::any_completion_executor work;  // keeps the handler's executor busy while we run
     asio::cancellation_signal signal;    // emitted on the strand (by cancel_forwarder or cancel_all)
     bool cancelled = false;              // a terminal cancellation arrived (the machine is told at each step)
+    bool timed_out = false;              // the deadline passed: the step in flight was cancelled for it
     bool done = false;
     bool linked = false;
     request_state* prev = nullptr;
@@ -144,6 +149,7 @@ private:
     // The machine's next step, from how the awaited step ended.
     request_action on_step_done(error_code ec, std::size_t n) {
         const auto now = clock::now();
+        if (st->timed_out && ec == asio::error::operation_aborted) ec = beast::error::timeout;
         switch (st->awaiting) {
         case request_step::acquire: {  // the start
             auto& cfg = st->impl->config();
@@ -205,6 +211,7 @@ private:
             out.detail = "connect to " + impl.url().host_header + ": " + ec.message();
         } else {
             c.connected = true;
+            c.stream.expires_never();  // from now on the request's deadline is the client's deadline queue
             error_code ignored;
             c.stream.socket().set_option(tcp::no_delay(true), ignored);
             ++impl.connections_opened;
@@ -261,7 +268,7 @@ private:
                 continue;
             }
             case request_step::wait_for_grant: {
-                st->waiter.emplace(impl, act.until);
+                st->waiter.emplace(impl, clock::time_point::max());  // a grant wakes it, or the deadline queue
                 st->awaiting = request_step::wait_for_grant;
                 auto& timer = st->waiter->timer;
                 timer.async_wait(std::move(*this));
@@ -298,7 +305,6 @@ private:
                 if (c.requests > 0) ++impl.connections_reused;
                 ++c.requests;
                 format_request(st->wire, impl.url(), impl.common_fields, st->req, act.last_on_connection);
-                c.stream.expires_at(act.until);
                 st->awaiting = request_step::write;
                 asio::async_write(c.stream, asio::buffer(st->wire), std::move(*this));
                 return;
@@ -309,7 +315,6 @@ private:
                 st->parser.emplace(st->response.body);
                 st->parser->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(cfg.max_header_size, UINT32_MAX)));
                 st->parser->body_limit(cfg.max_body_size);
-                c.stream.expires_at(act.until);
                 st->awaiting = request_step::read;
                 http::async_read(c.stream, c.buffer, *st->parser, std::move(*this));
                 return;
@@ -335,10 +340,43 @@ private:
     }
 };
 
+// The client's one deadline timer, armed at the earliest deadline queued (not re-armed for later ones): when it
+// fires, every request past its deadline has the step in flight cancelled, which ends it in request_timeout.
+void schedule_deadlines(client_impl& impl) {
+    const auto next = impl.deadlines.earliest();
+    if (!next) {
+        if (impl.deadline_armed) {  // nothing left: leave no wait behind to keep the io_context busy
+            impl.deadline_armed = false;
+            impl.deadline_timer.cancel();
+        }
+        return;
+    }
+    if (impl.deadline_armed && impl.deadline_armed_at <= *next) return;
+    impl.deadline_armed = true;
+    impl.deadline_armed_at = *next;
+    impl.deadline_timer.expires_at(*next);  // a wait armed later is cancelled (its handler just returns)
+    impl.deadline_timer.async_wait(
+        asio::bind_executor(impl.strand, [w = std::weak_ptr<client_impl>(impl.shared_from_this())](error_code ec) {
+            auto self = w.lock();
+            if (!self || ec == asio::error::operation_aborted) return;
+            self->deadline_armed = false;
+            self->deadlines.expire(clock_type::now(), [](deadline_entry& e) {
+                auto& st = static_cast<request_state&>(e);
+                st.timed_out = true;
+                st.signal.emit(asio::cancellation_type::terminal);
+            });
+            schedule_deadlines(*self);
+        }));
+}
+
 // Hands the result to the caller's handler, on the handler's executor (holding work on it until then).
 void complete(std::shared_ptr<request_state> st, error_code ec) {
     st->done = true;
     st->unlink();
+    if (st->queued) {
+        st->impl->deadlines.remove(*st);
+        schedule_deadlines(*st->impl);
+    }
     auto ex = asio::get_associated_executor(st->handler, st->impl->get_executor());
     asio::dispatch(ex, [h = std::move(st->handler), work = std::move(st->work), ec,
                         res = std::move(st->response)]() mutable {
@@ -369,6 +407,7 @@ void client_impl::async_send(http_request req, std::chrono::milliseconds timeout
     st->impl = shared_from_this();
     st->req = std::move(req);
     st->deadline = deadline_after(clock_type::now(), timeout);
+    st->timeout = timeout;
     st->work = asio::prefer(asio::get_associated_executor(st->handler, executor_),
                             asio::execution::outstanding_work.tracked);
     if (closed) {  // refused; completed from the strand, never inside this call
@@ -380,6 +419,10 @@ void client_impl::async_send(http_request req, std::chrono::milliseconds timeout
     asio::dispatch(strand, [st = std::move(st)]() mutable {
         if (st->impl->closed) return complete(std::move(st), asio::error::operation_aborted);  // closed meanwhile
         st->link();
+        if (st->deadline != clock_type::time_point::max()) {  // (milliseconds::max(): no deadline)
+            st->impl->deadlines.add(*st, st->timeout);
+            schedule_deadlines(*st->impl);
+        }
         request_op{std::move(st), nullptr}();
     });
 }
