@@ -57,11 +57,10 @@ error_code decode(const http_response& res, std::string& out, diagnostics* diag)
     return errc::invalid_response;
 }
 
-// Every operation starts its caller's diagnostics afresh, naming the endpoint.
-void start_diagnostics(diagnostics* diag, const char* endpoint) {
-    if (!diag) return;
-    diag->clear();
-    diag->set_endpoint(endpoint);
+// Every operation starts its caller's diagnostics afresh; a failure names the endpoint (set then only, so that
+// a success costs no string).
+void start_diagnostics(diagnostics* diag) {
+    if (diag) diag->clear();
 }
 
 // Completes at once with `ec`: never inside the initiating call (posted through the client's strand, whose
@@ -70,9 +69,12 @@ void start_diagnostics(diagnostics* diag, const char* endpoint) {
 template <class T>
 void fail_now(const client_ptr& impl, const char* endpoint, error_code ec, diagnostics* diag, std::string why,
               handler_of<T> handler) {
-    start_diagnostics(diag, endpoint);
-    if (diag) diag->set_client_message(std::move(why));
-    auto work = asio::prefer(asio::get_associated_executor(handler, impl->get_executor()),
+    start_diagnostics(diag);
+    if (diag) {
+        diag->set_endpoint(endpoint);
+        diag->set_client_message(std::move(why));
+    }
+    auto work = asio::prefer(asio::get_associated_executor(handler, impl->completion_executor),
                              asio::execution::outstanding_work.tracked);
     asio::post(impl->strand, [h = std::move(handler), ec, work = std::move(work)]() mutable {
         asio::dispatch(work, [h = std::move(h), ec]() mutable { std::move(h)(ec, T{}); });
@@ -85,11 +87,11 @@ void call(client_ptr impl, const char* endpoint, http_request req, call_options 
     if (opts.timeout && opts.timeout->count() <= 0)
         return fail_now(impl, endpoint, errc::invalid_argument, diag, "call_options::timeout must be > 0",
                         std::move(handler));
-    start_diagnostics(diag, endpoint);
+    start_diagnostics(diag);
     const auto timeout = opts.timeout.value_or(impl->config().request_timeout);
     auto slot = asio::get_associated_cancellation_slot(handler);
-    auto ex = asio::get_associated_executor(handler, impl->get_executor());
-    auto on_reply = [h = std::move(handler), diag](error_code ec, http_response res) mutable {
+    auto ex = asio::get_associated_executor(handler, impl->completion_executor);
+    auto on_reply = [h = std::move(handler), diag, endpoint](error_code ec, http_response res) mutable {
         T out{};
         if (!ec) {
             if (diag) diag->set_http_status(static_cast<int>(res.status));
@@ -99,6 +101,7 @@ void call(client_ptr impl, const char* endpoint, http_request req, call_options 
         } else if (diag && !res.error_detail.empty()) {
             diag->set_client_message(std::move(res.error_detail));
         }
+        if (ec && diag) diag->set_endpoint(endpoint);
         std::move(h)(ec, std::move(out));
     };
     impl->async_send(std::move(req), timeout,

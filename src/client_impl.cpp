@@ -19,10 +19,17 @@ client_impl::strand_type make_client_strand(const asio::any_io_executor& ex) {
     return asio::make_strand(ex);
 }
 
+// Over the io_context's own executor when it is one: that fits in any_completion_executor's inline storage.
+asio::any_completion_executor make_completion_executor(const asio::any_io_executor& ex) {
+    if (const auto* ioc = ex.target<asio::io_context::executor_type>()) return asio::any_completion_executor(*ioc);
+    return asio::any_completion_executor(ex);
+}
+
 }  // namespace
 
 client_impl::client_impl(asio::any_io_executor ex, client_config cfg, base_url url)
-    : strand(make_client_strand(ex)),
+    : completion_executor(make_completion_executor(ex)),
+      strand(make_client_strand(ex)),
       pool(cfg.pool.max_connections),
       resolver(strand),
       deadline_timer(strand),

@@ -8,6 +8,7 @@
 #include <pieces/client_config.hpp>
 #include <pieces/pool_stats.hpp>
 
+#include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -59,6 +60,8 @@ public:
     const client_config& config() const noexcept { return config_; }
     const base_url& url() const noexcept { return url_; }
     boost::asio::any_io_executor get_executor() const noexcept { return executor_; }
+    /// The executor as handlers' default (made once: converting per request would allocate).
+    const boost::asio::any_completion_executor completion_executor;
 
     // ---- used by the transport, on the strand only ----
     strand_type strand;

@@ -21,7 +21,7 @@ public:
 
     /// HTTP status of the reply, 0 when no reply was received.
     int http_status() const noexcept { return status_; }
-    /// The endpoint, e.g. "GET /allocations"; empty when no request was made.
+    /// The endpoint of the operation that failed, e.g. "GET /allocations"; empty after a success.
     const std::string& endpoint() const noexcept { return endpoint_; }
     /// Untrusted: the reply body (excerpt) the server sent with an error status or an unusable 2xx.
     const std::string& server_message() const noexcept { return server_message_; }

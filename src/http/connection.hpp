@@ -11,6 +11,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <optional>
+#include <string>
 
 namespace pieces::detail {
 
@@ -20,6 +21,7 @@ struct connection {
     explicit connection(const client_impl::strand_type& s) : stream(s) { buffer.reserve(16 * 1024); }
     boost::beast::tcp_stream stream;
     boost::beast::flat_buffer buffer;  // kept across requests: no reallocation per reply
+    std::string wire;                  // the request being sent; its capacity is kept across requests too
     std::size_t requests = 0;          // requests written on it
     clock_type::time_point idle_since{};
     clock_type::duration idle_limit{};

@@ -74,7 +74,6 @@ struct request_state : deadline_entry {
     request_step awaiting = request_step::acquire;  // the step whose completion comes next
     std::optional<lease> held;                      // gives the slot back on every path
     std::optional<timed_waiter> waiter;
-    std::string wire;                               // the request's bytes (kept for a retry's reuse)
     std::optional<reply_parser> parser;
     std::size_t written = 0;
     http_response response;
@@ -304,9 +303,9 @@ private:
                 auto& c = st->held->conn();
                 if (c.requests > 0) ++impl.connections_reused;
                 ++c.requests;
-                format_request(st->wire, impl.url(), impl.common_fields, st->req, act.last_on_connection);
+                format_request(c.wire, impl.url(), impl.common_fields, st->req, act.last_on_connection);
                 st->awaiting = request_step::write;
-                asio::async_write(c.stream, asio::buffer(st->wire), std::move(*this));
+                asio::async_write(c.stream, asio::buffer(c.wire), std::move(*this));
                 return;
             }
             case request_step::read: {
@@ -377,7 +376,7 @@ void complete(std::shared_ptr<request_state> st, error_code ec) {
         st->impl->deadlines.remove(*st);
         schedule_deadlines(*st->impl);
     }
-    auto ex = asio::get_associated_executor(st->handler, st->impl->get_executor());
+    auto ex = asio::get_associated_executor(st->handler, st->impl->completion_executor);
     asio::dispatch(ex, [h = std::move(st->handler), work = std::move(st->work), ec,
                         res = std::move(st->response)]() mutable {
         asio::get_associated_cancellation_slot(h).clear();
@@ -408,7 +407,7 @@ void client_impl::async_send(http_request req, std::chrono::milliseconds timeout
     st->req = std::move(req);
     st->deadline = deadline_after(clock_type::now(), timeout);
     st->timeout = timeout;
-    st->work = asio::prefer(asio::get_associated_executor(st->handler, executor_),
+    st->work = asio::prefer(asio::get_associated_executor(st->handler, completion_executor),
                             asio::execution::outstanding_work.tracked);
     if (closed) {  // refused; completed from the strand, never inside this call
         asio::post(strand, [st = std::move(st)]() mutable { complete(std::move(st), errc::client_closed); });
