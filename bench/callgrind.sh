@@ -5,20 +5,49 @@
 # cancellation support), and the share of arming and cancelling the deadline timers (inclusive; the timers
 # never fire here). Last, the 200-cloud body parsed 20 times more than 10 times, into a Boost.JSON DOM only
 # (the baseline) and into the models: instructions per cloud.
-# Usage: bench/callgrind.sh [--build-dir DIR]
+# With --floor: only the floor comparison, against nginx serving the 3-cloud body: instructions per request of
+# the hand-written Beast client (bench/floor_client.hpp) and of ours at 1, 16, 64 and 256 connections.
+# Usage: bench/callgrind.sh [--floor] [--build-dir DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/emulator_url.sh
-build_dir=""
-if [[ "${1:-}" == "--build-dir" ]]; then build_dir=$2; fi
+source bench/nginx.sh
+build_dir="" floor=0
+while (($#)); do
+  case "$1" in
+    --floor) floor=1 ;;
+    --build-dir) build_dir=$2; shift ;;
+    *) echo "usage: bench/callgrind.sh [--floor] [--build-dir DIR]"; exit 2 ;;
+  esac
+  shift
+done
 if [[ -z "$build_dir" ]]; then
-  scripts/deps.sh --with-valgrind
+  scripts/deps.sh --with-valgrind --with-nginx
   cmake --preset release >/dev/null
   cmake --build --preset release --target snapshot_polling pieces-os-emulator >/dev/null
   build_dir=build/release
 fi
 fixtures=${PIECES_FIXTURES_DIR:-test/data}
 work=$(mktemp -d)
+
+if ((floor)); then
+  trap 'stop_nginx; rm -rf "$work"' EXIT
+  "$build_dir/bench/snapshot_polling" --make-seed 3 "$fixtures/allocations.json" "$work/body.json"
+  start_nginx "$work/body.json" "$work/nginx"
+  # ir C N [--floor]: total Ir of one run
+  ir() {
+    valgrind --tool=callgrind --callgrind-out-file="$work/ir.out" "$build_dir/bench/snapshot_polling" --url "$nginx_url" \
+      --rows "$1:$1" --requests "$2" ${3:-} > /dev/null 2> "$work/valgrind.log"
+    sed -n 's/^totals: *//p' "$work/ir.out"
+  }
+  printf "%-6s%-22s%-22s%s\n" "C" "floor instr/request" "ours instr/request" "ours/floor"
+  for c in 1 16 64 256; do
+    floor_ir=$((($(ir "$c" 2200 --floor) - $(ir "$c" 200 --floor)) / 2000))
+    ours_ir=$((($(ir "$c" 2200) - $(ir "$c" 200)) / 2000))
+    printf "%-6s%-22s%-22s%s\n" "$c" "$floor_ir" "$ours_ir" "$(awk -v a="$ours_ir" -v b="$floor_ir" 'BEGIN { printf "%.2f", a / b }')"
+  done
+  exit 0
+fi
 "$build_dir/pieces-os-emulator" --port 0 --seed "$fixtures/allocations.json" > "$work/emulator.out" 2>&1 &
 emulator_pid=$!
 trap 'kill $emulator_pid 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -27,7 +27,7 @@ while (($#)); do
   shift
 done
 if [[ -z "$build_dir" ]]; then
-  scripts/deps.sh --with-node --with-wrk --with-nginx
+  scripts/deps.sh --with-node --with-wrk --with-nginx --with-valgrind
   cmake --preset release >/dev/null
   cmake --build --preset release --target snapshot_polling pieces-os-emulator >/dev/null
   build_dir=build/release
@@ -139,6 +139,10 @@ run_floor() {
       if ((16 in ours_cpu) && (256 in ours_cpu))
         printf "ours: CPU per request at 256 connections / at 16: %.2f\n", ours_cpu[256] / ours_cpu[16] }' "$csv"
   rm -f "$csv"
+  if ((!quick)) && command -v valgrind >/dev/null; then
+    echo "instructions per request (callgrind, user space, N = 2 200 minus N = 200):"
+    bench/callgrind.sh --floor --build-dir "$build_dir"
+  fi
   echo "(floor: ${SECONDS}s since the start)"
 }
 # run_body NAME URL REQUESTS SDK_REQUESTS: every row, ours then the peers.

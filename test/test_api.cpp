@@ -9,6 +9,7 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
+#include <stdexcept>
 #include <thread>
 
 using namespace pieces;
@@ -339,4 +340,12 @@ TEST_CASE("an argument refused at once completes on the handler's executor, whic
     CHECK(result == errc::invalid_argument);
     CHECK(on_other);
     CHECK(f.emu.requests(endpoint::allocation_snapshot) == 0);
+}
+
+TEST_CASE("an exception thrown by a completion handler reaches the caller of run(), and the client goes on") {
+    api_fixture f;
+    f.allocations.allocations_snapshot([](error_code, Allocations) { throw std::runtime_error("from the handler"); });
+    CHECK_THROWS_WITH(run_until(f.ioc, [] { return false; }, 5s), "from the handler");
+    CHECK(f.cli->stats().requests_in_flight == 0);
+    CHECK(run(f.ioc, f.allocations.allocations_snapshot()).iterable.size() == 3);
 }

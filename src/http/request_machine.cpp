@@ -133,13 +133,21 @@ request_action request_machine::on_written(const step_result& r, std::size_t byt
                                            bool cancelled) {
     written_ = bytes;
     if (r.ec) {
-        // A kept-alive connection the server had already closed: once, on a fresh connection; a POST only if
-        // none of it was written (the server may have received it).
-        const bool stale = reused_ && r.closed_before_reply && !retried_ && (p_.is_get || written_ == 0);
-        if (stale && !cancelled) return release_then(false, after_release::acquire_fresh);
+        if (may_retry(r, false, cancelled)) return release_then(false, after_release::acquire_fresh);
         return release_then(false, after_release::finish, cancelled ? aborted : r.ec, r.detail);
     }
-    // The request is on the wire: its reply would be read by the next request, so the connection goes.
+    return read_step(now, cancelled);
+}
+
+// A kept-alive connection the server had already closed before any reply byte: once, on a fresh connection;
+// a POST only if none of it was written (the server may have received it).
+bool request_machine::may_retry(const step_result& r, bool got_some, bool cancelled) const {
+    return reused_ && r.closed_before_reply && !got_some && !retried_ && !cancelled && (p_.is_get || written_ == 0);
+}
+
+// The request is on the wire: from here a cancellation or the deadline closes the connection, since its
+// reply would be read by the next request.
+request_action request_machine::read_step(clock_type::time_point now, bool cancelled) {
     if (cancelled) return release_then(false, after_release::finish, aborted);
     if (now >= p_.deadline) return release_then(false, after_release::finish, errc::request_timeout);
     request_action a;
@@ -151,8 +159,7 @@ request_action request_machine::on_written(const step_result& r, std::size_t byt
 request_action request_machine::on_read(const step_result& r, bool got_some, const reply_facts& reply,
                                         clock_type::time_point now, bool cancelled) {
     if (r.ec) {
-        const bool stale = reused_ && !got_some && r.closed_before_reply && !retried_ && (p_.is_get || written_ == 0);
-        if (stale && !cancelled) return release_then(false, after_release::acquire_fresh);
+        if (may_retry(r, got_some, cancelled)) return release_then(false, after_release::acquire_fresh);
         return release_then(false, after_release::finish, cancelled && r.ec != errc::request_timeout ? aborted : r.ec,
                             r.detail);
     }
@@ -160,12 +167,7 @@ request_action request_machine::on_read(const step_result& r, bool got_some, con
         if (++interim_ > p_.max_interim_replies)
             return release_then(false, after_release::finish, errc::malformed_http,
                                 "more than " + std::to_string(p_.max_interim_replies) + " interim (1xx) replies");
-        if (cancelled) return release_then(false, after_release::finish, aborted);
-        if (now >= p_.deadline) return release_then(false, after_release::finish, errc::request_timeout);
-        request_action a;
-        a.step = request_step::read;
-        a.until = p_.deadline;
-        return a;
+        return read_step(now, cancelled);
     }
     // The whole reply is here: a cancellation that arrives now changes nothing.
     status_ = reply.status;

@@ -113,6 +113,8 @@ private:
                                          clock_type::time_point now);
     request_action connect_or_resolve(bool needs_lookup, clock_type::time_point now);
     request_action write_step();
+    request_action read_step(clock_type::time_point now, bool cancelled);
+    bool may_retry(const step_result& r, bool got_some, bool cancelled) const;
     request_action timeout_or_cancel(bool cancelled);
 
     params p_;

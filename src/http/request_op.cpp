@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 #include <new>
 #include <optional>
 #include <string>
@@ -131,10 +132,11 @@ struct request_op {
     void operator()(error_code ec = {}, std::size_t n = 0) {
         try {
             advance(on_step_done(ec, n));
-        } catch (const std::bad_alloc&) {
-            if (st) fail(make_error_code(boost::system::errc::not_enough_memory));
         } catch (...) {
-            if (st) fail(make_error_code(boost::system::errc::io_error));
+            // Once the state has moved on (into the next step, or to the caller's handler, which may run here
+            // and throw), the exception is not the request's: it propagates, as Asio's rules say.
+            if (!st) throw;
+            fail(std::current_exception());
         }
     }
     void operator()(error_code ec, const tcp::endpoint&) { (*this)(ec, 0); }
@@ -331,8 +333,18 @@ private:
         }
     }
 
-    void fail(error_code ec) {
-        st->held.reset();  // gives the slot back
+    // An exception inside a step ends the request with a code (the slot is given back by the lease).
+    void fail(std::exception_ptr e) {
+        error_code ec = make_error_code(boost::system::errc::io_error);
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::bad_alloc&) {
+            ec = make_error_code(boost::system::errc::not_enough_memory);
+        } catch (const boost::system::system_error& se) {
+            ec = se.code();
+        } catch (...) {
+        }
+        st->held.reset();
         st->waiter.reset();
         st->parser.reset();
         complete(std::move(st), ec);
