@@ -14,13 +14,13 @@ int main(int argc, char** argv) {
     pieces::allocation_api allocation(client);
 
     int status = 1;
-    allocations.allocations_snapshot([&](boost::system::error_code ec, pieces::Allocations all) {
+    allocations.allocations_snapshot({}, [&](boost::system::error_code ec, pieces::Allocations all) {
         if (ec || all.iterable.empty()) {
             std::cerr << "snapshot failed: " << ec.message() << "\n";
             return ioc.stop();
         }
         const std::string id = all.iterable.front().id;
-        allocation.allocation_snapshot(id, [&, id](boost::system::error_code ec2, pieces::AllocationCloud cloud) {
+        allocation.allocation_snapshot(id, {}, [&, id](boost::system::error_code ec2, pieces::AllocationCloud cloud) {
             if (!ec2 && cloud.id == id) {
                 std::cout << "cloud " << cloud.id << " is " << pieces::to_string(cloud.status.cloud) << "\n";
                 status = 0;

@@ -1,18 +1,16 @@
-// The eight endpoints: request building, status mapping, decoding, and the awaitable (throwing) forms.
+// The eight endpoints: request building, status mapping, decoding, and completion in both forms (a code, or
+// an error_with_diagnostics exception).
 #include "client_impl.hpp"
 
-#include <pieces/allocation_api.hpp>
-#include <pieces/allocations_api.hpp>
+#include <pieces/detail/async_ops.hpp>
 #include <pieces/error.hpp>
 #include <pieces/error_with_diagnostics.hpp>
 #include <pieces/models/json.hpp>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -63,35 +61,60 @@ void start_diagnostics(diagnostics* diag) {
     if (diag) diag->clear();
 }
 
-// Completes at once with `ec`: never inside the initiating call (posted through the client's strand, whose
-// executor can promise not to block), then on the handler's own executor, on which it holds outstanding
-// work from now until the handler has run.
+// The handler's form: a code, or (with_diagnostics) an exception that carries the diagnostics.
+template <class Handler>
+constexpr bool is_throwing = false;
 template <class T>
-void fail_now(const client_ptr& impl, const char* endpoint, error_code ec, diagnostics* diag, std::string why,
-              handler_of<T> handler) {
-    start_diagnostics(diag);
-    if (diag) {
-        diag->set_endpoint(endpoint);
-        diag->set_client_message(std::move(why));
-    }
-    auto work = asio::prefer(asio::get_associated_executor(handler, impl->completion_executor),
-                             asio::execution::outstanding_work.tracked);
-    asio::post(impl->strand, [h = std::move(handler), ec, work = std::move(work)]() mutable {
-        asio::dispatch(work, [h = std::move(h), ec]() mutable { std::move(h)(ec, T{}); });
-    });
+constexpr bool is_throwing<throwing_handler_of<T>> = true;
+
+// Where the failure's details go: the caller's diagnostics, else (for the throwing form) `own`.
+template <class Handler>
+diagnostics* diagnostics_for(diagnostics* caller, diagnostics& own) {
+    if (caller) return caller;
+    return is_throwing<Handler> ? &own : nullptr;
 }
 
 template <class T>
-void call(client_ptr impl, const char* endpoint, http_request req, call_options opts, handler_of<T> handler) {
-    diagnostics* diag = opts.diag;
+void deliver(handler_of<T>& h, error_code ec, T value, const diagnostics*) {
+    std::move(h)(ec, std::move(value));
+}
+template <class T>
+void deliver(throwing_handler_of<T>& h, error_code ec, T value, const diagnostics* diag) {
+    std::move(h)(ec ? std::make_exception_ptr(error_with_diagnostics(ec, *diag)) : std::exception_ptr{}, std::move(value));
+}
+
+// Completes at once with `ec`: never inside the initiating call (posted through the client's strand, whose
+// executor can promise not to block), then on the handler's own executor, on which it holds outstanding
+// work from now until the handler has run.
+template <class T, class Handler>
+void fail_now(const client_ptr& impl, const char* endpoint, error_code ec, diagnostics* caller, std::string why,
+              Handler handler) {
+    start_diagnostics(caller);
+    auto work = asio::prefer(asio::get_associated_executor(handler, impl->completion_executor),
+                             asio::execution::outstanding_work.tracked);
+    asio::post(impl->strand, [h = std::move(handler), ec, work = std::move(work), caller, endpoint, why = std::move(why),
+                              own = diagnostics{}]() mutable {
+        diagnostics* diag = diagnostics_for<Handler>(caller, own);
+        if (diag) {
+            diag->set_endpoint(endpoint);
+            diag->set_client_message(std::move(why));
+        }
+        asio::dispatch(work, [h = std::move(h), ec, d = diag ? *diag : diagnostics{}]() mutable { deliver(h, ec, T{}, &d); });
+    });
+}
+
+template <class T, class Handler>
+void call(client_ptr impl, const char* endpoint, http_request req, call_options opts, Handler handler) {
+    diagnostics* caller = opts.diag;
     if (opts.timeout && opts.timeout->count() <= 0)
-        return fail_now(impl, endpoint, errc::invalid_argument, diag, "call_options::timeout must be > 0",
-                        std::move(handler));
-    start_diagnostics(diag);
+        return fail_now<T>(impl, endpoint, errc::invalid_argument, caller, "call_options::timeout must be > 0",
+                           std::move(handler));
+    start_diagnostics(caller);
     const auto timeout = opts.timeout.value_or(impl->config().request_timeout);
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto ex = asio::get_associated_executor(handler, impl->completion_executor);
-    auto on_reply = [h = std::move(handler), diag, endpoint](error_code ec, http_response res) mutable {
+    auto on_reply = [h = std::move(handler), caller, endpoint, own = diagnostics{}](error_code ec, http_response res) mutable {
+        diagnostics* diag = diagnostics_for<Handler>(caller, own);
         T out{};
         if (!ec) {
             if (diag) diag->set_http_status(static_cast<int>(res.status));
@@ -102,7 +125,7 @@ void call(client_ptr impl, const char* endpoint, http_request req, call_options 
             diag->set_client_message(std::move(res.error_detail));
         }
         if (ec && diag) diag->set_endpoint(endpoint);
-        std::move(h)(ec, std::move(out));
+        deliver(h, ec, std::move(out), diag);
     };
     impl->async_send(std::move(req), timeout,
                      asio::bind_cancellation_slot(slot, asio::bind_executor(ex, std::move(on_reply))));
@@ -138,108 +161,73 @@ std::string encode_segment(std::string_view id) {
 
 }  // namespace
 
-void async_connect_new_cloud(client_ptr impl, std::optional<UserProfile> p, call_options o, handler_of<AllocationCloud> h) {
-    call(std::move(impl), "POST /allocations/connect", post("/allocations/connect", p, accept_json), o, std::move(h));
-}
-void async_create_new_allocation(client_ptr impl, std::optional<AllocationCloud> c, call_options o,
-                                 handler_of<AllocationCloud> h) {
-    call(std::move(impl), "POST /allocations/create", post("/allocations/create", c, accept_json), o, std::move(h));
-}
-void async_delete_allocation(client_ptr impl, std::optional<AllocationCloud> c, call_options o, handler_of<std::string> h) {
-    call(std::move(impl), "POST /allocations/delete", post("/allocations/delete", c, accept_text), o, std::move(h));
-}
-void async_disconnect_cloud(client_ptr impl, std::optional<AllocationCloud> c, call_options o, handler_of<std::string> h) {
-    call(std::move(impl), "POST /allocations/disconnect", post("/allocations/disconnect", c, accept_text), o,
-         std::move(h));
-}
-void async_reconnect_cloud(client_ptr impl, std::optional<AllocationCloud> c, call_options o, handler_of<AllocationCloud> h) {
-    call(std::move(impl), "POST /allocations/reconnect", post("/allocations/reconnect", c, accept_json), o,
-         std::move(h));
-}
-void async_allocations_snapshot(client_ptr impl, call_options o, handler_of<Allocations> h) {
-    http_request r;
-    r.target = "/allocations";
-    call(std::move(impl), "GET /allocations", std::move(r), o, std::move(h));
-}
-void async_allocation_snapshot(client_ptr impl, std::string id, call_options o, handler_of<AllocationCloud> h) {
-    constexpr const char* endpoint = "GET /allocation/{allocation}";
-    if (id.empty())
-        return fail_now(impl, endpoint, errc::invalid_argument, o.diag, "allocation id is empty", std::move(h));
-    http_request r;
-    r.target = "/allocation/" + encode_segment(id);
-    call(std::move(impl), endpoint, std::move(r), o, std::move(h));
-}
-void async_allocation_update(client_ptr impl, std::optional<AllocationCloud> c, call_options o, handler_of<AllocationCloud> h) {
-    call(std::move(impl), "POST /allocation/update", post("/allocation/update", c, accept_json), o, std::move(h));
-}
-
 namespace {
 
-// The awaitable form: the token form with as_tuple, throwing error_with_diagnostics on failure.
-// The diagnostics live in this coroutine's frame, which outlives the operation.
-template <class T, class Start>
-asio::awaitable<T> throwing(call_options opts, Start start) {
-    diagnostics diag;
-    diagnostics* user_diag = opts.diag;
-    opts.diag = &diag;
-    auto [ec, result] = co_await start(opts, asio::as_tuple(asio::use_awaitable));
-    if (user_diag) *user_diag = diag;
-    if (ec) throw error_with_diagnostics(ec, std::move(diag));
-    co_return std::move(result);
+template <class Handler>
+void connect_new_cloud(client_ptr impl, std::optional<UserProfile> p, call_options o, Handler h) {
+    call<AllocationCloud>(std::move(impl), "POST /allocations/connect", post("/allocations/connect", p, accept_json), o,
+                          std::move(h));
+}
+template <class Handler>
+void create_new_allocation(client_ptr impl, std::optional<AllocationCloud> c, call_options o, Handler h) {
+    call<AllocationCloud>(std::move(impl), "POST /allocations/create", post("/allocations/create", c, accept_json), o,
+                          std::move(h));
+}
+template <class Handler>
+void delete_allocation(client_ptr impl, std::optional<AllocationCloud> c, call_options o, Handler h) {
+    call<std::string>(std::move(impl), "POST /allocations/delete", post("/allocations/delete", c, accept_text), o,
+                      std::move(h));
+}
+template <class Handler>
+void disconnect_cloud(client_ptr impl, std::optional<AllocationCloud> c, call_options o, Handler h) {
+    call<std::string>(std::move(impl), "POST /allocations/disconnect", post("/allocations/disconnect", c, accept_text), o,
+                      std::move(h));
+}
+template <class Handler>
+void reconnect_cloud(client_ptr impl, std::optional<AllocationCloud> c, call_options o, Handler h) {
+    call<AllocationCloud>(std::move(impl), "POST /allocations/reconnect", post("/allocations/reconnect", c, accept_json), o,
+                          std::move(h));
+}
+template <class Handler>
+void allocations_snapshot(client_ptr impl, call_options o, Handler h) {
+    http_request r;
+    r.target = "/allocations";
+    call<Allocations>(std::move(impl), "GET /allocations", std::move(r), o, std::move(h));
+}
+template <class Handler>
+void allocation_snapshot(client_ptr impl, std::string id, call_options o, Handler h) {
+    constexpr const char* endpoint = "GET /allocation/{allocation}";
+    if (id.empty())
+        return fail_now<AllocationCloud>(impl, endpoint, errc::invalid_argument, o.diag, "allocation id is empty",
+                                         std::move(h));
+    http_request r;
+    r.target = "/allocation/" + encode_segment(id);
+    call<AllocationCloud>(std::move(impl), endpoint, std::move(r), o, std::move(h));
+}
+template <class Handler>
+void allocation_update(client_ptr impl, std::optional<AllocationCloud> c, call_options o, Handler h) {
+    call<AllocationCloud>(std::move(impl), "POST /allocation/update", post("/allocation/update", c, accept_json), o,
+                          std::move(h));
 }
 
 }  // namespace
+
+// The compiled entry points, each in both forms.
+void async_connect_new_cloud(client_ptr i, std::optional<UserProfile> p, call_options o, handler_of<AllocationCloud> h) { connect_new_cloud(std::move(i), std::move(p), o, std::move(h)); }
+void async_connect_new_cloud(client_ptr i, std::optional<UserProfile> p, call_options o, throwing_handler_of<AllocationCloud> h) { connect_new_cloud(std::move(i), std::move(p), o, std::move(h)); }
+void async_create_new_allocation(client_ptr i, std::optional<AllocationCloud> c, call_options o, handler_of<AllocationCloud> h) { create_new_allocation(std::move(i), std::move(c), o, std::move(h)); }
+void async_create_new_allocation(client_ptr i, std::optional<AllocationCloud> c, call_options o, throwing_handler_of<AllocationCloud> h) { create_new_allocation(std::move(i), std::move(c), o, std::move(h)); }
+void async_delete_allocation(client_ptr i, std::optional<AllocationCloud> c, call_options o, handler_of<std::string> h) { delete_allocation(std::move(i), std::move(c), o, std::move(h)); }
+void async_delete_allocation(client_ptr i, std::optional<AllocationCloud> c, call_options o, throwing_handler_of<std::string> h) { delete_allocation(std::move(i), std::move(c), o, std::move(h)); }
+void async_disconnect_cloud(client_ptr i, std::optional<AllocationCloud> c, call_options o, handler_of<std::string> h) { disconnect_cloud(std::move(i), std::move(c), o, std::move(h)); }
+void async_disconnect_cloud(client_ptr i, std::optional<AllocationCloud> c, call_options o, throwing_handler_of<std::string> h) { disconnect_cloud(std::move(i), std::move(c), o, std::move(h)); }
+void async_reconnect_cloud(client_ptr i, std::optional<AllocationCloud> c, call_options o, handler_of<AllocationCloud> h) { reconnect_cloud(std::move(i), std::move(c), o, std::move(h)); }
+void async_reconnect_cloud(client_ptr i, std::optional<AllocationCloud> c, call_options o, throwing_handler_of<AllocationCloud> h) { reconnect_cloud(std::move(i), std::move(c), o, std::move(h)); }
+void async_allocations_snapshot(client_ptr i, call_options o, handler_of<Allocations> h) { allocations_snapshot(std::move(i), o, std::move(h)); }
+void async_allocations_snapshot(client_ptr i, call_options o, throwing_handler_of<Allocations> h) { allocations_snapshot(std::move(i), o, std::move(h)); }
+void async_allocation_snapshot(client_ptr i, std::string id, call_options o, handler_of<AllocationCloud> h) { allocation_snapshot(std::move(i), std::move(id), o, std::move(h)); }
+void async_allocation_snapshot(client_ptr i, std::string id, call_options o, throwing_handler_of<AllocationCloud> h) { allocation_snapshot(std::move(i), std::move(id), o, std::move(h)); }
+void async_allocation_update(client_ptr i, std::optional<AllocationCloud> c, call_options o, handler_of<AllocationCloud> h) { allocation_update(std::move(i), std::move(c), o, std::move(h)); }
+void async_allocation_update(client_ptr i, std::optional<AllocationCloud> c, call_options o, throwing_handler_of<AllocationCloud> h) { allocation_update(std::move(i), std::move(c), o, std::move(h)); }
+
 }  // namespace pieces::detail
-
-namespace pieces {
-
-namespace asio = boost::asio;
-using detail::throwing;
-
-asio::awaitable<AllocationCloud> allocations_api::allocations_connect_new_cloud(std::optional<UserProfile> p,
-                                                                                call_options o) const {
-    return throwing<AllocationCloud>(o, [self = *this, p = std::move(p)](call_options opts, auto token) {
-        return self.allocations_connect_new_cloud(p, opts, token);
-    });
-}
-asio::awaitable<AllocationCloud> allocations_api::allocations_create_new_allocation(std::optional<AllocationCloud> c,
-                                                                                    call_options o) const {
-    return throwing<AllocationCloud>(o, [self = *this, c = std::move(c)](call_options opts, auto token) {
-        return self.allocations_create_new_allocation(c, opts, token);
-    });
-}
-asio::awaitable<std::string> allocations_api::allocations_delete_allocation(std::optional<AllocationCloud> c,
-                                                                            call_options o) const {
-    return throwing<std::string>(o, [self = *this, c = std::move(c)](call_options opts, auto token) {
-        return self.allocations_delete_allocation(c, opts, token);
-    });
-}
-asio::awaitable<std::string> allocations_api::allocations_disconnect_cloud(std::optional<AllocationCloud> c,
-                                                                           call_options o) const {
-    return throwing<std::string>(o, [self = *this, c = std::move(c)](call_options opts, auto token) {
-        return self.allocations_disconnect_cloud(c, opts, token);
-    });
-}
-asio::awaitable<AllocationCloud> allocations_api::allocations_reconnect_cloud(std::optional<AllocationCloud> c,
-                                                                              call_options o) const {
-    return throwing<AllocationCloud>(o, [self = *this, c = std::move(c)](call_options opts, auto token) {
-        return self.allocations_reconnect_cloud(c, opts, token);
-    });
-}
-asio::awaitable<Allocations> allocations_api::allocations_snapshot(call_options o) const {
-    return throwing<Allocations>(
-        o, [self = *this](call_options opts, auto token) { return self.allocations_snapshot(opts, token); });
-}
-asio::awaitable<AllocationCloud> allocation_api::allocation_snapshot(std::string_view id, call_options o) const {
-    return throwing<AllocationCloud>(o, [self = *this, id = std::string(id)](call_options opts, auto token) {
-        return self.allocation_snapshot(id, opts, token);
-    });
-}
-asio::awaitable<AllocationCloud> allocation_api::allocation_update(std::optional<AllocationCloud> c,
-                                                                   call_options o) const {
-    return throwing<AllocationCloud>(o, [self = *this, c = std::move(c)](call_options opts, auto token) {
-        return self.allocation_update(c, opts, token);
-    });
-}
-
-}  // namespace pieces

@@ -53,15 +53,15 @@ asio::awaitable<boost::system::error_code> call_endpoint(const pieces::client& c
         return ec;
     };
     switch (e) {
-    case endpoint::connect: co_return settle(co_await clouds.allocations_connect_new_cloud(a.profile, tuple_token));
-    case endpoint::create: co_return settle(co_await clouds.allocations_create_new_allocation(a.cloud, tuple_token));
+    case endpoint::connect: co_return settle(co_await clouds.allocations_connect_new_cloud(a.profile, {}, tuple_token));
+    case endpoint::create: co_return settle(co_await clouds.allocations_create_new_allocation(a.cloud, {}, tuple_token));
     case endpoint::delete_allocation:
-        co_return settle(co_await clouds.allocations_delete_allocation(a.cloud, tuple_token));
-    case endpoint::disconnect: co_return settle(co_await clouds.allocations_disconnect_cloud(a.cloud, tuple_token));
-    case endpoint::reconnect: co_return settle(co_await clouds.allocations_reconnect_cloud(a.cloud, tuple_token));
-    case endpoint::snapshot: co_return settle(co_await clouds.allocations_snapshot(tuple_token));
-    case endpoint::allocation_snapshot: co_return settle(co_await one.allocation_snapshot(a.cloud.id, tuple_token));
-    case endpoint::update: co_return settle(co_await one.allocation_update(a.cloud, tuple_token));
+        co_return settle(co_await clouds.allocations_delete_allocation(a.cloud, {}, tuple_token));
+    case endpoint::disconnect: co_return settle(co_await clouds.allocations_disconnect_cloud(a.cloud, {}, tuple_token));
+    case endpoint::reconnect: co_return settle(co_await clouds.allocations_reconnect_cloud(a.cloud, {}, tuple_token));
+    case endpoint::snapshot: co_return settle(co_await clouds.allocations_snapshot({}, tuple_token));
+    case endpoint::allocation_snapshot: co_return settle(co_await one.allocation_snapshot(a.cloud.id, {}, tuple_token));
+    case endpoint::update: co_return settle(co_await one.allocation_update(a.cloud, {}, tuple_token));
     default: co_return boost::system::error_code(pieces::errc::invalid_argument);
     }
 }

@@ -252,7 +252,7 @@ TEST_CASE("callback form, from a plain event loop") {
     api_fixture f;
     std::optional<error_code> got;
     std::size_t clouds = 0;
-    f.allocations.allocations_snapshot([&](error_code ec, Allocations all) {
+    f.allocations.allocations_snapshot({}, [&](error_code ec, Allocations all) {
         got = ec;
         clouds = all.iterable.size();
     });
@@ -261,7 +261,7 @@ TEST_CASE("callback form, from a plain event loop") {
     CHECK(clouds == 3);
 
     std::optional<error_code> missing;
-    f.allocation.allocation_snapshot("nope", [&](error_code ec, AllocationCloud) { missing = ec; });
+    f.allocation.allocation_snapshot("nope", {}, [&](error_code ec, AllocationCloud) { missing = ec; });
     run_until(f.ioc, [&] { return missing.has_value(); });
     CHECK(*missing == errc::cloud_not_found);
 }
@@ -270,8 +270,8 @@ TEST_CASE("use_future form") {
     api_fixture f;
     auto work = asio::make_work_guard(f.ioc);
     std::thread runner([&] { f.ioc.run(); });
-    auto all = f.allocations.allocations_snapshot(asio::use_future);
-    auto missing = f.allocation.allocation_snapshot("nope", asio::use_future);
+    auto all = f.allocations.allocations_snapshot({}, asio::use_future);
+    auto missing = f.allocation.allocation_snapshot("nope", {}, asio::use_future);
     CHECK(all.get().iterable.size() == 3);
     try {
         (void)missing.get();
@@ -300,7 +300,7 @@ TEST_CASE("per-call timeout overrides the configured one") {
 
 TEST_CASE("deferred form: nothing is sent until the deferred operation is launched") {
     api_fixture f;
-    auto op = f.allocations.allocations_snapshot(asio::deferred);
+    auto op = f.allocations.allocations_snapshot({}, asio::deferred);
     // A request of another client, made after the deferred operation was created, completes: had the
     // deferred one been sent, the emulator would have seen it first (one connection, served in order).
     allocations_api other(*f.cli);
@@ -344,8 +344,30 @@ TEST_CASE("an argument refused at once completes on the handler's executor, whic
 
 TEST_CASE("an exception thrown by a completion handler reaches the caller of run(), and the client goes on") {
     api_fixture f;
-    f.allocations.allocations_snapshot([](error_code, Allocations) { throw std::runtime_error("from the handler"); });
+    f.allocations.allocations_snapshot({}, [](error_code, Allocations) { throw std::runtime_error("from the handler"); });
     CHECK_THROWS_WITH(run_until(f.ioc, [] { return false; }, 5s), "from the handler");
     CHECK(f.cli->stats().requests_in_flight == 0);
     CHECK(run(f.ioc, f.allocations.allocations_snapshot()).iterable.size() == 3);
+}
+
+TEST_CASE("with_diagnostics turns any token into the throwing form") {
+    api_fixture f;
+    auto work = asio::make_work_guard(f.ioc);
+    std::thread runner([&] { f.ioc.run(); });
+    auto ok = f.allocations.allocations_snapshot({}, with_diagnostics(asio::use_future));
+    auto missing = f.allocation.allocation_snapshot("nope", {}, with_diagnostics(asio::use_future));
+    CHECK(ok.get().iterable.size() == 3);
+    try {
+        (void)missing.get();
+        FAIL("no exception");
+    } catch (const error_with_diagnostics& e) {
+        CHECK(e.code() == errc::cloud_not_found);
+        CHECK(e.get_diagnostics().http_status() == 410);
+        CHECK(e.get_diagnostics().endpoint() == "GET /allocation/{allocation}");
+        CHECK(e.get_diagnostics().server_message() == "Cloud not found.");
+    }
+    work.reset();
+    f.cli->cancel();
+    f.emu.stop();
+    runner.join();
 }

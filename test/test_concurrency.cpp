@@ -51,7 +51,7 @@ TEST_CASE("many pollers on a 4-thread io_context share one client") {
     emu.set_fault(testing::endpoint::snapshot, slow);
     std::atomic<int> aborted{0}, done{0};
     for (int i = 0; i < 12; ++i)
-        api.allocations_snapshot(asio::bind_executor(asio::make_strand(ioc), [&](boost::system::error_code ec, Allocations) {
+        api.allocations_snapshot({}, asio::bind_executor(asio::make_strand(ioc), [&](boost::system::error_code ec, Allocations) {
             aborted += ec == asio::error::operation_aborted;
             ++done;
         }));

@@ -47,7 +47,7 @@ struct hostile_fixture : emulator_fixture {
     error_code cloud(std::string_view id) {
         const allocation_api api(*cli);
         return run(ioc, [&]() -> asio::awaitable<error_code> {
-            auto [ec, c] = co_await api.allocation_snapshot(id, tuple_token);
+            auto [ec, c] = co_await api.allocation_snapshot(id, {}, tuple_token);
             co_return ec;
         }());
     }

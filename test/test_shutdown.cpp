@@ -36,7 +36,7 @@ struct pending_load {
         cli.emplace(ioc, cfg);
         const allocations_api api(*cli);
         for (int i = 0; i < requests; ++i)
-            api.allocations_snapshot([t = counts, i](boost::system::error_code ec, Allocations) {
+            api.allocations_snapshot({}, [t = counts, i](boost::system::error_code ec, Allocations) {
                 ++t->runs[static_cast<std::size_t>(i)];
                 t->aborted += ec == asio::error::operation_aborted;
                 ++t->total;

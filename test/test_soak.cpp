@@ -96,7 +96,7 @@ TEST_CASE("soak: 64 pollers, one client, random faults in ~5% of replies") {
             return;
         }
         const auto t0 = std::chrono::steady_clock::now();
-        api.allocations_snapshot([&, i, t0](error_code ec, Allocations all) {
+        api.allocations_snapshot({}, [&, i, t0](error_code ec, Allocations all) {
             const auto overrun = ms_since(t0) - deadline.count();
             for (auto w = worst_overrun_ms.load(); overrun > w && !worst_overrun_ms.compare_exchange_weak(w, overrun);) {}
             ++completions[static_cast<std::size_t>(i)];

@@ -143,7 +143,7 @@ TEST_CASE("a pooled connection the server closed is not reused: seen before send
     restarted.seed(f.emu.snapshot());
     allocations_api api(*f.cli);
     const auto ec = run(f.ioc, [&]() -> asio::awaitable<error_code> {
-        auto [e, id] = co_await api.allocations_disconnect_cloud(cloud, tuple_token);
+        auto [e, id] = co_await api.allocations_disconnect_cloud(cloud, {}, tuple_token);
         co_return e;
     }());
     CHECK_FALSE(ec);
@@ -176,7 +176,7 @@ TEST_CASE("a kept-alive connection closed before any reply byte is not retried f
     f.emu.set_fault(endpoint::disconnect, close_once);
     allocations_api api(*f.cli);
     const auto ec = run(f.ioc, [&]() -> asio::awaitable<error_code> {
-        auto [e, id] = co_await api.allocations_disconnect_cloud(cloud, tuple_token);
+        auto [e, id] = co_await api.allocations_disconnect_cloud(cloud, {}, tuple_token);
         co_return e;
     }());
     CHECK(ec == errc::connection_closed);
@@ -193,7 +193,7 @@ TEST_CASE("deadline while waiting for a connection") {
     f.emu.set_fault(endpoint::snapshot, slow);
     allocations_api api(*f.cli);
     std::optional<error_code> first;
-    api.allocations_snapshot([&](error_code ec, Allocations) { first = ec; });
+    api.allocations_snapshot({}, [&](error_code ec, Allocations) { first = ec; });
     run_until(f.ioc, [&] { return f.cli->stats().requests_in_flight == 1; });
     const auto [ec, elapsed] = timed_snapshot(f, 200ms);
     check_prompt_timeout(ec, elapsed, 200ms);
@@ -286,7 +286,7 @@ TEST_CASE("a cancelled request reports operation_aborted") {
     allocations_api api(*f.cli);
     asio::cancellation_signal signal;
     std::optional<error_code> result;
-    api.allocations_snapshot(asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, Allocations) { result = ec; }));
+    api.allocations_snapshot({}, asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, Allocations) { result = ec; }));
     run_until(f.ioc, [&] { return f.cli->stats().requests_in_flight == 1; });
     signal.emit(asio::cancellation_type::terminal);
     run_until(f.ioc, [&] { return result.has_value(); }, 1s);
@@ -411,7 +411,7 @@ TEST_CASE("after cancel() every pending request has completed") {
     allocations_api api(*f.cli);
     std::vector<error_code> results;
     for (int i = 0; i < 20; ++i)
-        api.allocations_snapshot([&](error_code ec, Allocations) { results.push_back(ec); });
+        api.allocations_snapshot({}, [&](error_code ec, Allocations) { results.push_back(ec); });
     run_until(f.ioc, [&] {
         const auto s = f.cli->stats();
         return s.requests_in_flight == 4 && s.requests_waiting == 16;
@@ -438,11 +438,11 @@ TEST_CASE("destroying the client completes pending requests with operation_abort
     {
         allocations_api api(*f.cli);
         for (int i = 0; i < 6; ++i)
-            api.allocations_snapshot([&](error_code ec, Allocations) { results.push_back(ec); });
+            api.allocations_snapshot({}, [&](error_code ec, Allocations) { results.push_back(ec); });
         run_until(f.ioc, [&] { return f.cli->stats().requests_waiting == 4; });
         f.cli.reset();
         // An API object that outlives its client is refused.
-        api.allocations_snapshot([&](error_code ec, Allocations) { late = ec; });
+        api.allocations_snapshot({}, [&](error_code ec, Allocations) { late = ec; });
     }
     run_until(f.ioc, [&] { return results.size() == 6 && late.has_value(); }, 2s);
     for (const auto& ec : results) CHECK(ec == asio::error::operation_aborted);

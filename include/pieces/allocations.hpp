@@ -5,6 +5,7 @@
 #include <pieces/error.hpp>
 #include <pieces/diagnostics.hpp>
 #include <pieces/error_with_diagnostics.hpp>
+#include <pieces/with_diagnostics.hpp>
 #include <pieces/models/allocations.hpp>
 #include <pieces/models/user_profile.hpp>
 #include <pieces/models/json.hpp>

@@ -1,154 +1,91 @@
-// The Allocations API: the awaitable form and the completion-token forms of each method.
+// The Allocations API: each endpoint one function template, for the awaitable form and every completion token.
 #pragma once
 
 #include <pieces/client.hpp>
 #include <pieces/detail/async_ops.hpp>
+#include <pieces/with_diagnostics.hpp>
 
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/awaitable.hpp>
 
+#include <string>
 #include <string_view>
+#include <utility>
 
 namespace pieces {
 
 /// The Allocations API (`/allocations/...`), with the official SDKs' method names.
-/// Thread-safety: a `const` object may be used from any thread; its operations share the client's pool.
-/// Object lifetimes: the object may be destroyed while its operations are pending.
+///
+/// **Forms.** Every method is one function template: its last two parameters are the `call_options` (timeout,
+/// diagnostics) and a completion token, both optional. Without a token (`default_completion_token`) it returns
+/// `boost::asio::awaitable<T>`: `co_await` gives the result and throws `error_with_diagnostics` on failure. With
+/// any Asio completion token (`as_tuple(use_awaitable)`, a callback, `use_future`, `deferred`, ...) it completes
+/// with `void(boost::system::error_code, T)`; pass `{}` for default options: `api.op({}, token)`.
+/// `with_diagnostics(token)` turns any token into the throwing form.
+///
+/// **Errors.** Every failure has a specific code (`pieces::errc`): the statuses each method names, then
+/// `unexpected_status`, `invalid_response` (a 2xx that is not the promised model), `malformed_http`,
+/// `response_too_large`, `connection_closed`, `request_timeout`, `connection_failed`, `invalid_argument` (a
+/// per-call timeout <= 0), `client_closed`, `operation_aborted`. `call_options::diag` (or the exception) says
+/// more; the server's text there is untrusted.
+///
+/// **Cancellation.** Terminal cancellation through the token's cancellation slot ends the operation promptly
+/// with `operation_aborted`; the connection in use is closed. `client::cancel()` ends all of them.
+///
+/// **Thread-safety.** A `const` object may be used from any thread; its operations share the client's pool.
+///
+/// **Object lifetimes.** The object may be destroyed while its operations are pending; `call_options::diag`
+/// must outlive the operation. The executor's execution context must outlive pending operations.
 class allocations_api {
 public:
     /// Shares `c`'s configuration and pool; may outlive `c` (its requests then fail with `client_closed`).
     explicit allocations_api(const client& c) : impl_(c.impl()) {}
 
-    /// `POST /allocations/connect`: connects the cloud of the given user (who must be logged in). Errors: `internal_server_error` (500, e.g. no user), `gateway_timeout` (504).
-    ///
-    /// Forms: with no completion token, returns `boost::asio::awaitable<AllocationCloud>` and throws
-    /// `error_with_diagnostics` on failure. With any Asio completion token (`as_tuple(use_awaitable)`,
-    /// a callback, `use_future`, `deferred`, ...), completes with `void(boost::system::error_code, AllocationCloud)`.
-    /// Every failure has a specific code: HTTP statuses as above, else `request_timeout`, `connection_failed`,
-    /// `invalid_response`, `malformed_http`, `response_too_large`, `connection_closed`, `operation_aborted`.
-    /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
-    boost::asio::awaitable<AllocationCloud> allocations_connect_new_cloud(std::optional<UserProfile> user_profile = std::nullopt, call_options opts = {}) const;
-
-    /// The same request with a completion token: completes with the signature above (see "Forms").
-    template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
-    auto allocations_connect_new_cloud(std::optional<UserProfile> user_profile, call_options opts, Token&& token) const {
-        return boost::asio::async_initiate<Token, void(boost::system::error_code, AllocationCloud)>(detail::forward_to_compiled{}, token,
-                                                         &detail::async_connect_new_cloud, impl_, std::move(user_profile), opts);
-    }
-    /// The same request with a completion token and default `call_options`.
-    template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
-    auto allocations_connect_new_cloud(std::optional<UserProfile> user_profile, Token&& token) const {
-        return allocations_connect_new_cloud(std::move(user_profile), call_options{}, std::forward<Token>(token));
+    /// `POST /allocations/connect`: connects the cloud of the given user (who must be logged in). Errors: `internal_server_error` (500, e.g. no user), `gateway_timeout` (504). See the class documentation for the forms, errors and cancellation.
+    template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token = default_completion_token>
+    auto allocations_connect_new_cloud(std::optional<UserProfile> user_profile = std::nullopt, call_options opts = {}, Token&& token = {}) const {
+        return boost::asio::async_initiate<Token, void(boost::system::error_code, AllocationCloud)>(
+            detail::forward_to_compiled<AllocationCloud>{}, token,
+            [](auto&&... a) { detail::async_connect_new_cloud(std::forward<decltype(a)>(a)...); }, impl_, std::move(user_profile), opts);
     }
 
-    /// `POST /allocations/create`: unimplemented by a local Pieces OS (it answers 500); used within the cloud.
-    ///
-    /// Forms: with no completion token, returns `boost::asio::awaitable<AllocationCloud>` and throws
-    /// `error_with_diagnostics` on failure. With any Asio completion token (`as_tuple(use_awaitable)`,
-    /// a callback, `use_future`, `deferred`, ...), completes with `void(boost::system::error_code, AllocationCloud)`.
-    /// Every failure has a specific code: HTTP statuses as above, else `request_timeout`, `connection_failed`,
-    /// `invalid_response`, `malformed_http`, `response_too_large`, `connection_closed`, `operation_aborted`.
-    /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
-    boost::asio::awaitable<AllocationCloud> allocations_create_new_allocation(std::optional<AllocationCloud> allocation_cloud = std::nullopt, call_options opts = {}) const;
-
-    /// The same request with a completion token: completes with the signature above (see "Forms").
-    template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
-    auto allocations_create_new_allocation(std::optional<AllocationCloud> allocation_cloud, call_options opts, Token&& token) const {
-        return boost::asio::async_initiate<Token, void(boost::system::error_code, AllocationCloud)>(detail::forward_to_compiled{}, token,
-                                                         &detail::async_create_new_allocation, impl_, std::move(allocation_cloud), opts);
-    }
-    /// The same request with a completion token and default `call_options`.
-    template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
-    auto allocations_create_new_allocation(std::optional<AllocationCloud> allocation_cloud, Token&& token) const {
-        return allocations_create_new_allocation(std::move(allocation_cloud), call_options{}, std::forward<Token>(token));
+    /// `POST /allocations/create`: unimplemented by a local Pieces OS (it answers 500); used within the cloud. See the class documentation for the forms, errors and cancellation.
+    template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token = default_completion_token>
+    auto allocations_create_new_allocation(std::optional<AllocationCloud> allocation_cloud = std::nullopt, call_options opts = {}, Token&& token = {}) const {
+        return boost::asio::async_initiate<Token, void(boost::system::error_code, AllocationCloud)>(
+            detail::forward_to_compiled<AllocationCloud>{}, token,
+            [](auto&&... a) { detail::async_create_new_allocation(std::forward<decltype(a)>(a)...); }, impl_, std::move(allocation_cloud), opts);
     }
 
-    /// `POST /allocations/delete`: unimplemented by a local Pieces OS (it answers 500); used within the cloud.
-    ///
-    /// Forms: with no completion token, returns `boost::asio::awaitable<std::string>` and throws
-    /// `error_with_diagnostics` on failure. With any Asio completion token (`as_tuple(use_awaitable)`,
-    /// a callback, `use_future`, `deferred`, ...), completes with `void(boost::system::error_code, std::string)`.
-    /// Every failure has a specific code: HTTP statuses as above, else `request_timeout`, `connection_failed`,
-    /// `invalid_response`, `malformed_http`, `response_too_large`, `connection_closed`, `operation_aborted`.
-    /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
-    boost::asio::awaitable<std::string> allocations_delete_allocation(std::optional<AllocationCloud> allocation_cloud = std::nullopt, call_options opts = {}) const;
-
-    /// The same request with a completion token: completes with the signature above (see "Forms").
-    template <boost::asio::completion_token_for<void(boost::system::error_code, std::string)> Token>
-    auto allocations_delete_allocation(std::optional<AllocationCloud> allocation_cloud, call_options opts, Token&& token) const {
-        return boost::asio::async_initiate<Token, void(boost::system::error_code, std::string)>(detail::forward_to_compiled{}, token,
-                                                         &detail::async_delete_allocation, impl_, std::move(allocation_cloud), opts);
-    }
-    /// The same request with a completion token and default `call_options`.
-    template <boost::asio::completion_token_for<void(boost::system::error_code, std::string)> Token>
-    auto allocations_delete_allocation(std::optional<AllocationCloud> allocation_cloud, Token&& token) const {
-        return allocations_delete_allocation(std::move(allocation_cloud), call_options{}, std::forward<Token>(token));
+    /// `POST /allocations/delete`: unimplemented by a local Pieces OS (it answers 500); used within the cloud. See the class documentation for the forms, errors and cancellation.
+    template <boost::asio::completion_token_for<void(boost::system::error_code, std::string)> Token = default_completion_token>
+    auto allocations_delete_allocation(std::optional<AllocationCloud> allocation_cloud = std::nullopt, call_options opts = {}, Token&& token = {}) const {
+        return boost::asio::async_initiate<Token, void(boost::system::error_code, std::string)>(
+            detail::forward_to_compiled<std::string>{}, token,
+            [](auto&&... a) { detail::async_delete_allocation(std::forward<decltype(a)>(a)...); }, impl_, std::move(allocation_cloud), opts);
     }
 
-    /// `POST /allocations/disconnect`: disconnects the cloud; the result is the uuid of the cloud disconnected. Errors: `internal_server_error`.
-    ///
-    /// Forms: with no completion token, returns `boost::asio::awaitable<std::string>` and throws
-    /// `error_with_diagnostics` on failure. With any Asio completion token (`as_tuple(use_awaitable)`,
-    /// a callback, `use_future`, `deferred`, ...), completes with `void(boost::system::error_code, std::string)`.
-    /// Every failure has a specific code: HTTP statuses as above, else `request_timeout`, `connection_failed`,
-    /// `invalid_response`, `malformed_http`, `response_too_large`, `connection_closed`, `operation_aborted`.
-    /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
-    boost::asio::awaitable<std::string> allocations_disconnect_cloud(std::optional<AllocationCloud> allocation_cloud = std::nullopt, call_options opts = {}) const;
-
-    /// The same request with a completion token: completes with the signature above (see "Forms").
-    template <boost::asio::completion_token_for<void(boost::system::error_code, std::string)> Token>
-    auto allocations_disconnect_cloud(std::optional<AllocationCloud> allocation_cloud, call_options opts, Token&& token) const {
-        return boost::asio::async_initiate<Token, void(boost::system::error_code, std::string)>(detail::forward_to_compiled{}, token,
-                                                         &detail::async_disconnect_cloud, impl_, std::move(allocation_cloud), opts);
-    }
-    /// The same request with a completion token and default `call_options`.
-    template <boost::asio::completion_token_for<void(boost::system::error_code, std::string)> Token>
-    auto allocations_disconnect_cloud(std::optional<AllocationCloud> allocation_cloud, Token&& token) const {
-        return allocations_disconnect_cloud(std::move(allocation_cloud), call_options{}, std::forward<Token>(token));
+    /// `POST /allocations/disconnect`: disconnects the cloud; the result is the uuid of the cloud disconnected. Errors: `internal_server_error`. See the class documentation for the forms, errors and cancellation.
+    template <boost::asio::completion_token_for<void(boost::system::error_code, std::string)> Token = default_completion_token>
+    auto allocations_disconnect_cloud(std::optional<AllocationCloud> allocation_cloud = std::nullopt, call_options opts = {}, Token&& token = {}) const {
+        return boost::asio::async_initiate<Token, void(boost::system::error_code, std::string)>(
+            detail::forward_to_compiled<std::string>{}, token,
+            [](auto&&... a) { detail::async_disconnect_cloud(std::forward<decltype(a)>(a)...); }, impl_, std::move(allocation_cloud), opts);
     }
 
-    /// `POST /allocations/reconnect`: ensures the cloud is connected and up to date; can take long. Errors: `internal_server_error`, `gateway_timeout`.
-    ///
-    /// Forms: with no completion token, returns `boost::asio::awaitable<AllocationCloud>` and throws
-    /// `error_with_diagnostics` on failure. With any Asio completion token (`as_tuple(use_awaitable)`,
-    /// a callback, `use_future`, `deferred`, ...), completes with `void(boost::system::error_code, AllocationCloud)`.
-    /// Every failure has a specific code: HTTP statuses as above, else `request_timeout`, `connection_failed`,
-    /// `invalid_response`, `malformed_http`, `response_too_large`, `connection_closed`, `operation_aborted`.
-    /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
-    boost::asio::awaitable<AllocationCloud> allocations_reconnect_cloud(std::optional<AllocationCloud> allocation_cloud = std::nullopt, call_options opts = {}) const;
-
-    /// The same request with a completion token: completes with the signature above (see "Forms").
-    template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
-    auto allocations_reconnect_cloud(std::optional<AllocationCloud> allocation_cloud, call_options opts, Token&& token) const {
-        return boost::asio::async_initiate<Token, void(boost::system::error_code, AllocationCloud)>(detail::forward_to_compiled{}, token,
-                                                         &detail::async_reconnect_cloud, impl_, std::move(allocation_cloud), opts);
-    }
-    /// The same request with a completion token and default `call_options`.
-    template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token>
-    auto allocations_reconnect_cloud(std::optional<AllocationCloud> allocation_cloud, Token&& token) const {
-        return allocations_reconnect_cloud(std::move(allocation_cloud), call_options{}, std::forward<Token>(token));
+    /// `POST /allocations/reconnect`: ensures the cloud is connected and up to date; can take long. Errors: `internal_server_error`, `gateway_timeout`. See the class documentation for the forms, errors and cancellation.
+    template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token = default_completion_token>
+    auto allocations_reconnect_cloud(std::optional<AllocationCloud> allocation_cloud = std::nullopt, call_options opts = {}, Token&& token = {}) const {
+        return boost::asio::async_initiate<Token, void(boost::system::error_code, AllocationCloud)>(
+            detail::forward_to_compiled<AllocationCloud>{}, token,
+            [](auto&&... a) { detail::async_reconnect_cloud(std::forward<decltype(a)>(a)...); }, impl_, std::move(allocation_cloud), opts);
     }
 
-    /// `GET /allocations`: all connected allocations. Errors: `internal_server_error`.
-    ///
-    /// Forms: with no completion token, returns `boost::asio::awaitable<Allocations>` and throws
-    /// `error_with_diagnostics` on failure. With any Asio completion token (`as_tuple(use_awaitable)`,
-    /// a callback, `use_future`, `deferred`, ...), completes with `void(boost::system::error_code, Allocations)`.
-    /// Every failure has a specific code: HTTP statuses as above, else `request_timeout`, `connection_failed`,
-    /// `invalid_response`, `malformed_http`, `response_too_large`, `connection_closed`, `operation_aborted`.
-    /// Cancellation: terminal, through the token's cancellation slot; the connection in use is closed.
-    boost::asio::awaitable<Allocations> allocations_snapshot(call_options opts = {}) const;
-
-    /// The same request with a completion token: completes with the signature above (see "Forms").
-    template <boost::asio::completion_token_for<void(boost::system::error_code, Allocations)> Token>
-    auto allocations_snapshot(call_options opts, Token&& token) const {
-        return boost::asio::async_initiate<Token, void(boost::system::error_code, Allocations)>(detail::forward_to_compiled{}, token,
-                                                         &detail::async_allocations_snapshot, impl_, opts);
-    }
-    /// The same request with a completion token and default `call_options`.
-    template <boost::asio::completion_token_for<void(boost::system::error_code, Allocations)> Token>
-    auto allocations_snapshot(Token&& token) const {
-        return allocations_snapshot(call_options{}, std::forward<Token>(token));
+    /// `GET /allocations`: all connected allocations. Errors: `internal_server_error`. See the class documentation for the forms, errors and cancellation.
+    template <boost::asio::completion_token_for<void(boost::system::error_code, Allocations)> Token = default_completion_token>
+    auto allocations_snapshot(call_options opts = {}, Token&& token = {}) const {
+        return boost::asio::async_initiate<Token, void(boost::system::error_code, Allocations)>(
+            detail::forward_to_compiled<Allocations>{}, token,
+            [](auto&&... a) { detail::async_allocations_snapshot(std::forward<decltype(a)>(a)...); }, impl_, opts);
     }
 
 private:

@@ -40,7 +40,7 @@ template <boost::asio::completion_token_for<void(boost::system::error_code, std:
 auto async_discover_pieces_os(boost::asio::any_io_executor ex, discovery_options opts, diagnostics* diag,
                               Token&& token) {
     return boost::asio::async_initiate<Token, void(boost::system::error_code, std::string)>(
-        detail::forward_to_compiled{}, token, &detail::async_discover, std::move(ex), std::move(opts), diag);
+        detail::forward_to_compiled<std::string>{}, token, &detail::async_discover, std::move(ex), std::move(opts), diag);
 }
 
 /// As `async_discover_pieces_os`, on the calling coroutine's executor; throws `error_with_diagnostics`.

@@ -1,5 +1,5 @@
-// Private to the library (included by the API headers): the compiled, type-erased operations that
-// the API templates forward to, and the initiation that does the forwarding.
+// Private to the library (included by the API headers): the compiled, type-erased operations that the API
+// templates forward to, and the initiation that does the forwarding.
 #pragma once
 
 #include <pieces/call_options.hpp>
@@ -9,6 +9,7 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,23 +20,42 @@ namespace pieces::detail {
 class client_impl;
 using client_ptr = std::shared_ptr<client_impl>;
 
+/// The handler of a completion token.
 template <class T>
 using handler_of = boost::asio::any_completion_handler<void(boost::system::error_code, T)>;
+/// The handler of a `with_diagnostics` token: a failure is an `error_with_diagnostics` in the exception_ptr.
+template <class T>
+using throwing_handler_of = boost::asio::any_completion_handler<void(std::exception_ptr, T)>;
 
+// Each operation in both forms; compiled once in src/apis.cpp.
 void async_connect_new_cloud(client_ptr, std::optional<UserProfile>, call_options, handler_of<AllocationCloud>);
+void async_connect_new_cloud(client_ptr, std::optional<UserProfile>, call_options, throwing_handler_of<AllocationCloud>);
 void async_create_new_allocation(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<AllocationCloud>);
+void async_create_new_allocation(client_ptr, std::optional<AllocationCloud>, call_options, throwing_handler_of<AllocationCloud>);
 void async_delete_allocation(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<std::string>);
+void async_delete_allocation(client_ptr, std::optional<AllocationCloud>, call_options, throwing_handler_of<std::string>);
 void async_disconnect_cloud(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<std::string>);
+void async_disconnect_cloud(client_ptr, std::optional<AllocationCloud>, call_options, throwing_handler_of<std::string>);
 void async_reconnect_cloud(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<AllocationCloud>);
+void async_reconnect_cloud(client_ptr, std::optional<AllocationCloud>, call_options, throwing_handler_of<AllocationCloud>);
 void async_allocations_snapshot(client_ptr, call_options, handler_of<Allocations>);
+void async_allocations_snapshot(client_ptr, call_options, throwing_handler_of<Allocations>);
 void async_allocation_snapshot(client_ptr, std::string, call_options, handler_of<AllocationCloud>);
+void async_allocation_snapshot(client_ptr, std::string, call_options, throwing_handler_of<AllocationCloud>);
 void async_allocation_update(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<AllocationCloud>);
+void async_allocation_update(client_ptr, std::optional<AllocationCloud>, call_options, throwing_handler_of<AllocationCloud>);
 
-/// Calls `fn(args..., handler)`: the handler becomes an `any_completion_handler` at that call.
+/// The initiation of every operation: calls `fn(args..., handler)`, the handler type-erased at that call
+/// (`handler_of<T>`, or `throwing_handler_of<T>` when a `with_diagnostics` token asks for it).
+template <class T>
 struct forward_to_compiled {
     template <class Handler, class Fn, class... Args>
     void operator()(Handler&& handler, Fn fn, Args&&... args) const {
-        fn(std::forward<Args>(args)..., std::forward<Handler>(handler));
+        fn(std::forward<Args>(args)..., handler_of<T>(std::forward<Handler>(handler)));
+    }
+    template <class Handler, class Fn, class... Args>
+    void throwing(Handler&& handler, Fn fn, Args&&... args) const {
+        fn(std::forward<Args>(args)..., throwing_handler_of<T>(std::forward<Handler>(handler)));
     }
 };
 
