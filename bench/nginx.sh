@@ -7,6 +7,7 @@ start_nginx() {
   shift 2
   mkdir -p "$work/www" "$work/logs"
   cp "$body" "$work/www/allocations"
+  chmod a+rx "$work" "$work/www" && chmod a+r "$work/www/allocations"  # nginx's worker is not root
   for _ in $(seq 1 20); do
     port=$((20000 + RANDOM % 20000))
     conf="$work/nginx.conf"
