@@ -48,7 +48,7 @@ fi
 # Rows are P:POOL. The peers get fewer requests (they are slower; their figures are per request).
 if ((quick)); then rows="1:1 16:16 64:16" requests=2000 wrk_seconds=1 floor_rows="1 16" floor_requests=2000 floor_runs=1
 else rows="1:1 16:16 64:64 256:64 256:16 10000:16" requests=50000 wrk_seconds=3 floor_rows="1 16 64 256"
-  floor_requests=50000 floor_runs=3; fi
+  floor_requests=30000 floor_runs=5; fi
 
 have_sdk=0
 if command -v node >/dev/null && command -v npm >/dev/null && install_official_sdk "$work"; then
@@ -111,7 +111,8 @@ run_floor() {
   start_nginx "$body" "$work" "${server_pin[@]}"
   local n=$floor_requests
   echo "== floor: nginx serving the 3-cloud body ($(wc -c < "$body") B) at $nginx_url; C requests in flight on C"
-  echo "   connections, N=$n per run, medians of $floor_runs runs (floor: hand-written Beast loop, DOM parse)"
+  echo "   connections, N=$n per run, $floor_runs runs each, floor and ours alternating (floor: hand-written Beast"
+  echo "   loop, DOM parse; ratios: the median of each run's ours over the floor run just before it)"
   csv=$(mktemp)
   for c in $floor_rows; do
     for run in $(seq 1 "$floor_runs"); do
@@ -120,22 +121,25 @@ run_floor() {
     done
   done
   stop_nginx
+  # Each floor run is followed at once by an ours run: the ratio of each such pair, then the median of those
+  # ratios (the machine's speed drifts between runs; a pair's two runs see the same machine).
   awk -F, '
     function median(list,   n, a, i, j, t) {
       n = split(list, a, " ")
       for (i = 2; i <= n; ++i) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; --j) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
       return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    { key = $1 SUBSEP $2; rps[key] = rps[key] " " $5; cpu[key] = cpu[key] " " $10; allocs[key] = allocs[key] " " $11
-      result[key] = $12; if (!($2 in seen)) { seen[$2] = 1; order[++rows] = $2 } }
+    $1 == "floor" { frps = $5; fcpu = $10; c = $2; next }
+    $1 == "ours" { c = $2; if (!(c in seen)) { seen[c] = 1; order[++rows] = c }
+                   fr[c] = fr[c] " " frps; or[c] = or[c] " " $5; fc[c] = fc[c] " " fcpu; oc[c] = oc[c] " " $10
+                   rr[c] = rr[c] " " ($5 / frps); cr[c] = cr[c] " " ($10 / fcpu); fa[c] = $11; result[c] = $12 }
     END {
-      printf "%-6s%-13s%-13s%-11s%-15s%-15s%-11s%-15s%-15s\n", "C", "floor req/s", "ours req/s", "ours/floor",
-             "floor CPU us", "ours CPU us", "ours/floor", "floor allocs", "ours allocs (of which result)"
+      printf "%-6s%-13s%-13s%-11s%-15s%-15s%-11s%s\n", "C", "floor req/s", "ours req/s", "ours/floor",
+             "floor CPU us", "ours CPU us", "ours/floor", "ours allocs (of which result)"
       for (i = 1; i <= rows; ++i) {
-        c = order[i]; f = "floor" SUBSEP c; o = "ours" SUBSEP c
-        fr = median(rps[f]); or = median(rps[o]); fc = median(cpu[f]); oc = median(cpu[o])
-        printf "%-6s%-13.0f%-13.0f%-11.2f%-15.2f%-15.2f%-11.2f%-15.2f%.2f (%s)\n", c, fr, or, or / fr, fc, oc, oc / fc,
-               median(allocs[f]), median(allocs[o]), result[o]
-        ours_cpu[c] = oc }
+        c = order[i]
+        printf "%-6s%-13.0f%-13.0f%-11.2f%-15.2f%-15.2f%-11.2f%s (%s)\n", c, median(fr[c]), median(or[c]), median(rr[c]),
+               median(fc[c]), median(oc[c]), median(cr[c]), fa[c], result[c]
+        ours_cpu[c] = median(oc[c]) }
       if ((16 in ours_cpu) && (256 in ours_cpu))
         printf "ours: CPU per request at 256 connections / at 16: %.2f\n", ours_cpu[256] / ours_cpu[16] }' "$csv"
   rm -f "$csv"
