@@ -117,16 +117,27 @@ void async_discover(asio::any_io_executor ex, discovery_options opts, diagnostic
         diag->clear();
         diag->set_endpoint("GET /.well-known/health");
     }
-    // co_spawn completes on the handler's associated executor, holding work on it meanwhile, and connects
-    // the handler's cancellation slot to the scan: so both are passed on to the lambda.
+    // co_spawn completes on the handler's associated executor, holding work on it meanwhile. The caller's
+    // cancellation reaches the scan through a signal of our own, emitted on the scan's strand: the signal outlives
+    // any emission still queued (handing co_spawn the caller's slot itself would let a late emission, queued on
+    // the strand, use a handler the caller has already cleared).
+    auto strand = asio::make_strand(ex);
     auto handler_ex = asio::get_associated_executor(handler, ex);
+    auto signal = std::make_shared<asio::cancellation_signal>();
     auto slot = asio::get_associated_cancellation_slot(handler);
-    asio::co_spawn(asio::make_strand(ex), discover(std::move(opts), diag),
+    if (slot.is_connected())
+        slot.assign([w = std::weak_ptr<asio::cancellation_signal>(signal), strand](asio::cancellation_type type) {
+            asio::post(strand, [w, type] {
+                if (auto s = w.lock()) s->emit(type);
+            });
+        });
+    asio::co_spawn(strand, discover(std::move(opts), diag),
                    asio::bind_cancellation_slot(
-                       slot, asio::bind_executor(handler_ex, [h = std::move(handler)](
-                                                                 std::exception_ptr e,
-                                                                 std::pair<error_code, std::string> r) mutable {
+                       signal->slot(), asio::bind_executor(handler_ex, [h = std::move(handler), signal](
+                                                                           std::exception_ptr e,
+                                                                           std::pair<error_code, std::string> r) mutable {
                            if (e) r.first = make_error_code(boost::system::errc::io_error);
+                           asio::get_associated_cancellation_slot(h).clear();
                            std::move(h)(r.first, std::move(r.second));
                        })));
 }

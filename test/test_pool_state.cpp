@@ -98,6 +98,21 @@ TEST_CASE("pool_state: only the connection about to be reused is checked for exp
     CHECK(p.idle() == 1);
 }
 
+TEST_CASE("pool_state: the oldest idle connections are discarded while they are expired") {
+    pool p(3);
+    std::vector<int> discarded;
+    auto discard = [&](conn c) { discarded.push_back(*c); };
+    conn a, b, c;
+    REQUIRE(p.acquire(a, false, never_expired, discard) == pool::outcome::may_open);
+    REQUIRE(p.acquire(b, false, never_expired, discard) == pool::outcome::may_open);
+    REQUIRE(p.acquire(c, false, never_expired, discard) == pool::outcome::may_open);
+    for (int i = 1; i <= 3; ++i) p.release(std::make_unique<int>(i), true, discard);
+    p.discard_oldest_while([](const conn& x) { return *x != 2; }, discard);  // 1 expired, 2 not: stops there
+    CHECK(discarded == std::vector<int>{1});
+    CHECK(p.open() == 2);
+    CHECK(p.idle() == 2);
+}
+
 TEST_CASE("pool_state: want_fresh never reuses, and makes room in a full pool") {
     pool p(1);
     std::vector<int> discarded;

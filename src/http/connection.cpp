@@ -53,8 +53,11 @@ bool peer_gone(connection& c) {
 void lease::give_back(bool reusable) {
     client_impl& impl = *std::exchange(impl_, nullptr);
     --impl.requests_in_flight;
-    conn_->idle_since = clock_type::now();
-    wake(impl.pool.release(std::move(conn_), reusable, discarder(impl)));
+    // Idle from now if it carried a request (or was just opened); one given back unused keeps its age.
+    if (conn_->requests != requests_at_start_ || conn_->idle_since == clock_type::time_point{})
+        conn_->idle_since = clock_type::now();
+    // After shutdown nothing is kept open.
+    wake(impl.pool.release(std::move(conn_), reusable && !impl.closed, discarder(impl)));
 }
 
 timed_waiter::timed_waiter(client_impl& impl, clock_type::time_point deadline)
@@ -67,25 +70,38 @@ timed_waiter::~timed_waiter() {
     --impl_.requests_waiting;
     if (granted) wake(impl_.pool.release(std::move(granted), true, discarder(impl_)));
     else if (slot_granted) wake(impl_.pool.release_slot());
-    else impl_.pool.remove(this);
+    else if (!claimed_) impl_.pool.remove(this);
 }
 
 void timed_waiter::claim(std::optional<lease>& out) {
-    if (granted) out.emplace(impl_, std::move(granted));
-    else out.emplace(impl_, new_connection(impl_));
-    slot_granted = false;
+    if (granted) {
+        out.emplace(impl_, std::move(granted));
+    } else {
+        out.emplace(impl_, new_connection(impl_));  // if this throws, the destructor passes the slot on
+        slot_granted = false;
+    }
+    claimed_ = true;
 }
 
 pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh) {
     const auto now = clock_type::now();
     const auto expired = [now](const connection_ptr& c) { return now - c->idle_since >= c->idle_limit || peer_gone(*c); };
+    // The oldest idle connections past their idle limit are closed as they are met (no system call): the peek
+    // is only for the one about to be reused.
+    impl.pool.discard_oldest_while([now](const connection_ptr& c) { return now - c->idle_since >= c->idle_limit; },
+                                   discarder(impl));
     connection_ptr idle;
     switch (impl.pool.acquire(idle, want_fresh, expired, discarder(impl))) {
     case pool_state<connection_ptr>::outcome::got_idle:
         out.emplace(impl, std::move(idle));
         return pool_answer::idle_connection;
     case pool_state<connection_ptr>::outcome::may_open:
-        out.emplace(impl, new_connection(impl));
+        try {
+            out.emplace(impl, new_connection(impl));
+        } catch (...) {
+            wake(impl.pool.release_slot());  // the slot taken for it
+            throw;
+        }
         return pool_answer::new_slot;
     case pool_state<connection_ptr>::outcome::must_wait: break;
     }

@@ -39,7 +39,10 @@ void close_connection(client_impl& impl, connection& c) noexcept;
 /// path loses a slot or leaves `requests_in_flight` counting a request that has ended.
 class lease {
 public:
-    lease(client_impl& impl, connection_ptr c) : impl_(&impl), conn_(std::move(c)) { ++impl.requests_in_flight; }
+    lease(client_impl& impl, connection_ptr c)
+        : impl_(&impl), conn_(std::move(c)), requests_at_start_(conn_->requests) {
+        ++impl.requests_in_flight;
+    }
     lease(const lease&) = delete;
     lease& operator=(const lease&) = delete;
     ~lease() {
@@ -54,6 +57,7 @@ public:
 private:
     client_impl* impl_;
     connection_ptr conn_;
+    std::size_t requests_at_start_;  // a connection that carried nothing keeps its idle time
 };
 
 /// A request waiting for a connection: queued from construction until granted or destroyed. A grant that is
@@ -72,6 +76,7 @@ public:
 
 private:
     client_impl& impl_;
+    bool claimed_ = false;  // granted and taken: no longer in the pool's queue
 };
 
 /// Takes the most recently used idle connection that is still good (not past its idle limit, not closed or

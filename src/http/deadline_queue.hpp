@@ -26,9 +26,16 @@ public:
 
     /// Queues `e` (its `deadline` set) in the list of `timeout`.
     void add(deadline_entry& e, std::chrono::milliseconds timeout) {
+        // The list of this timeout, else an empty one taken over, else a new one: there are never more lists
+        // than distinct timeouts in flight at once.
         std::size_t i = 0;
         while (i < lists_.size() && lists_[i].timeout != timeout) ++i;
-        if (i == lists_.size()) lists_.push_back({timeout});
+        if (i == lists_.size()) {
+            i = 0;
+            while (i < lists_.size() && lists_[i].head) ++i;
+            if (i == lists_.size()) lists_.push_back({timeout});
+            lists_[i].timeout = timeout;
+        }
         list& l = lists_[i];
         // Deadlines are taken on the callers' threads and queued in the strand's order: walk back over the few
         // that may be later.

@@ -51,6 +51,15 @@ public:
         return outcome::must_wait;
     }
 
+    /// Discards idle connections from the least recently used end while `expired(conn)` holds.
+    template <class Expired, class Discard>
+    void discard_oldest_while(Expired&& expired, Discard&& discard) {
+        while (!idle_.empty() && expired(idle_.front())) {
+            discard(take_lru());
+            --open_;
+        }
+    }
+
     void enqueue(waiter* w) { waiters_.push_back(w); }
 
     /// Unlinks a waiter that gave up (timeout or cancellation) before being granted.

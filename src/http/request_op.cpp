@@ -381,6 +381,10 @@ void schedule_deadlines(client_impl& impl) {
         }));
 }
 
+// Depth of async_send calls on this thread: a request that ends while its initiating call is still running
+// (it was started inline by dispatch, and ended at once) must not complete inside that call.
+thread_local int initiating = 0;
+
 // Hands the result to the caller's handler, on the handler's executor (holding work on it until then).
 void complete(std::shared_ptr<request_state> st, error_code ec) {
     st->done = true;
@@ -390,11 +394,14 @@ void complete(std::shared_ptr<request_state> st, error_code ec) {
         schedule_deadlines(*st->impl);
     }
     auto ex = asio::get_associated_executor(st->handler, st->impl->completion_executor);
-    asio::dispatch(ex, [h = std::move(st->handler), work = std::move(st->work), ec,
-                        res = std::move(st->response)]() mutable {
+    auto deliver = [h = std::move(st->handler), work = std::move(st->work), ec, res = std::move(st->response)]() mutable {
         asio::get_associated_cancellation_slot(h).clear();
         std::move(h)(ec, std::move(res));
-    });
+    };
+    if (initiating > 0)  // through the strand first: never inside the initiating call
+        asio::post(st->impl->strand, [ex, d = std::move(deliver)]() mutable { asio::dispatch(ex, std::move(d)); });
+    else
+        asio::dispatch(ex, std::move(deliver));
 }
 
 // Installed on the caller's cancellation slot: hops to the strand, where the request lives.
@@ -429,6 +436,10 @@ void client_impl::async_send(http_request req, std::chrono::milliseconds timeout
     }
     auto slot = asio::get_associated_cancellation_slot(st->handler);
     if (slot.is_connected()) slot.template emplace<cancel_forwarder>(cancel_forwarder{st, strand});
+    ++initiating;
+    struct leave {
+        ~leave() { --initiating; }
+    } on_return;
     asio::dispatch(strand, [st = std::move(st)]() mutable {
         if (st->impl->closed) return complete(std::move(st), asio::error::operation_aborted);  // closed meanwhile
         st->link();
