@@ -126,7 +126,6 @@ private:
     std::size_t written_ = 0;
     int interim_ = 0;
     unsigned status_ = 0;
-    bool reusable_after_ = false;
     after_release next_ = after_release::finish;
     boost::system::error_code final_ec_;
     std::string final_detail_;
