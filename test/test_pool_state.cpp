@@ -11,6 +11,16 @@ using conn = std::unique_ptr<int>;
 namespace {
 auto never_expired = [](const conn&) { return false; };
 auto always_expired = [](const conn&) { return true; };
+
+// Opens 3 slots and gives back connections 1, 2, 3 idle (3 the most recently used).
+template <class Discard>
+void fill_idle(pool& p, Discard& discard) {
+    conn a, b, c;
+    REQUIRE(p.acquire(a, false, never_expired, discard) == pool::outcome::may_open);
+    REQUIRE(p.acquire(b, false, never_expired, discard) == pool::outcome::may_open);
+    REQUIRE(p.acquire(c, false, never_expired, discard) == pool::outcome::may_open);
+    for (int i = 1; i <= 3; ++i) p.release(std::make_unique<int>(i), true, discard);
+}
 }  // namespace
 
 TEST_CASE("pool_state: opens up to max, then waits") {
@@ -79,11 +89,7 @@ TEST_CASE("pool_state: only the connection about to be reused is checked for exp
     pool p(3);
     std::vector<int> discarded;
     auto discard = [&](conn c) { discarded.push_back(*c); };
-    conn a, b, c;
-    REQUIRE(p.acquire(a, false, never_expired, discard) == pool::outcome::may_open);
-    REQUIRE(p.acquire(b, false, never_expired, discard) == pool::outcome::may_open);
-    REQUIRE(p.acquire(c, false, never_expired, discard) == pool::outcome::may_open);
-    for (int i = 1; i <= 3; ++i) p.release(std::make_unique<int>(i), true, discard);
+    fill_idle(p, discard);
     std::vector<int> asked;
     auto newest_expired = [&](const conn& x) {
         asked.push_back(*x);
@@ -102,11 +108,7 @@ TEST_CASE("pool_state: the oldest idle connections are discarded while they are 
     pool p(3);
     std::vector<int> discarded;
     auto discard = [&](conn c) { discarded.push_back(*c); };
-    conn a, b, c;
-    REQUIRE(p.acquire(a, false, never_expired, discard) == pool::outcome::may_open);
-    REQUIRE(p.acquire(b, false, never_expired, discard) == pool::outcome::may_open);
-    REQUIRE(p.acquire(c, false, never_expired, discard) == pool::outcome::may_open);
-    for (int i = 1; i <= 3; ++i) p.release(std::make_unique<int>(i), true, discard);
+    fill_idle(p, discard);
     p.discard_oldest_while([](const conn& x) { return *x != 2; }, discard);  // 1 expired, 2 not: stops there
     CHECK(discarded == std::vector<int>{1});
     CHECK(p.open() == 2);

@@ -77,10 +77,11 @@ request_action request_machine::proceed_on_connection(bool connected, bool needs
     if (connected) return write_step();
     // pool.connect_timeout bounds the lookup and the connect together; the request's deadline bounds both.
     connect_deadline_ = p_.connect_timeout >= p_.deadline - now ? p_.deadline : now + p_.connect_timeout;
-    return connect_or_resolve(needs_lookup, now);
+    return connect_or_resolve(needs_lookup);
 }
 
-request_action request_machine::connect_or_resolve(bool needs_lookup, clock_type::time_point) {
+// The next step of opening a connection, bounded by connect_deadline_.
+request_action request_machine::connect_or_resolve(bool needs_lookup) {
     request_action a;
     a.step = needs_lookup ? request_step::resolve : request_step::connect;
     a.until = connect_deadline_;
@@ -109,10 +110,7 @@ request_action request_machine::on_resolved(const step_result& r, clock_type::ti
                             "resolving " + p_.host + " took longer than pool.connect_timeout");
     }
     if (r.ec) return fail_step(r);
-    request_action a;
-    a.step = request_step::connect;
-    a.until = connect_deadline_;
-    return a;
+    return connect_or_resolve(false);
 }
 
 request_action request_machine::on_connected(const step_result& r, clock_type::time_point now, bool cancelled) {

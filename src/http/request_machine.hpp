@@ -111,7 +111,7 @@ private:
     request_action fail_step(const step_result& r);
     request_action proceed_on_connection(bool connected, bool needs_lookup, std::size_t requests_served,
                                          clock_type::time_point now);
-    request_action connect_or_resolve(bool needs_lookup, clock_type::time_point now);
+    request_action connect_or_resolve(bool needs_lookup);
     request_action write_step();
     request_action read_step(clock_type::time_point now, bool cancelled);
     bool may_retry(const step_result& r, bool got_some, bool cancelled) const;

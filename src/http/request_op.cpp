@@ -77,7 +77,6 @@ struct request_state : deadline_entry {
     std::optional<lease> held;                      // gives the slot back on every path
     std::optional<timed_waiter> waiter;
     std::optional<reply_parser> parser;
-    std::size_t written = 0;
     http_response response;
 };
 
