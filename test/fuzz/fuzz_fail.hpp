@@ -7,8 +7,9 @@
 
 namespace pieces_fuzz {
 
-[[noreturn]] inline void fail(const char* what, std::string_view detail) {
-    std::fprintf(stderr, "fuzz: %s\n%.*s\n", what, static_cast<int>(detail.size()), detail.data());
+[[noreturn]] inline void fail(std::string_view what, std::string_view detail) {
+    std::fprintf(stderr, "fuzz: %.*s\n%.*s\n", static_cast<int>(what.size()), what.data(),
+                 static_cast<int>(detail.size()), detail.data());
     std::abort();
 }
 

@@ -1,4 +1,6 @@
 // libFuzzer target: any text, as JSON, into one of the eleven models (picked by the first byte).
+// It is read both ways, straight from the text and through a DOM, which must give the same model or the same
+// error message.
 // What decodes must encode to JSON that decodes to an equal model and the same text again (stable), and
 // keeps every member the input had with its value (nothing lost; only null members may be left out, and a
 // timestamp may be rewritten in canonical form for the same instant).
@@ -7,7 +9,7 @@
 #include <pieces/models/grouped_timestamp.hpp>
 #include <pieces/models/json.hpp>
 
-#include "../../src/models/json_codec.hpp"  // parse_json: the library's own exact parser
+#include "../../src/models/model_codec.hpp"  // decode_text, decode_value, parse_json
 #include "fuzz_fail.hpp"
 
 #include <boost/json/value.hpp>
@@ -65,8 +67,23 @@ json::value parsed(std::string_view text) {
     return v;
 }
 
+// Straight from the text, and through the library's DOM parse and then the DOM: the same outcome.
+template <class T>
+void both_ways(std::string_view text) {
+    T direct, via_dom;
+    std::string direct_error, dom_error;
+    const bool direct_ok = pieces::detail::decode_text(text, direct, direct_error);
+    boost::system::error_code ec;
+    const json::value jv = pieces::detail::parse_json(text, ec, &dom_error);
+    const bool dom_ok = !ec && pieces::detail::decode_value(jv, via_dom, dom_error);
+    if (direct_ok != dom_ok) fail("read straight and through a DOM, one fails: " + direct_error + dom_error, text);
+    if (direct_ok && !(direct == via_dom)) fail("read straight and through a DOM, the models differ", text);
+    if (!direct_ok && direct_error != dom_error) fail("the two ways fail differently: " + direct_error + " | " + dom_error, text);
+}
+
 template <class T>
 void round_trip(std::string_view text) {
+    both_ways<T>(text);
     pieces::diagnostics diag;
     auto decoded = pieces::try_from_json<T>(text, &diag);
     if (!decoded) {

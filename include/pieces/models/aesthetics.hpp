@@ -14,5 +14,6 @@ struct Aesthetics {
 
     friend bool operator==(const Aesthetics&, const Aesthetics&) = default;
 };
+BOOST_DESCRIBE_STRUCT(Aesthetics, (), (schema, font, theme))
 
 }  // namespace pieces

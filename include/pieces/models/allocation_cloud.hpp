@@ -24,5 +24,6 @@ struct AllocationCloud {
 
     friend bool operator==(const AllocationCloud&, const AllocationCloud&) = default;
 };
+BOOST_DESCRIBE_STRUCT(AllocationCloud, (), (schema, id, user, urls, status, project, updated, version, region))
 
 }  // namespace pieces

@@ -13,5 +13,6 @@ struct AllocationCloudStatus {
 
     friend bool operator==(const AllocationCloudStatus&, const AllocationCloudStatus&) = default;
 };
+BOOST_DESCRIBE_STRUCT(AllocationCloudStatus, (), (schema, cloud))
 
 }  // namespace pieces

@@ -17,5 +17,6 @@ struct AllocationCloudUrl {
 
     friend bool operator==(const AllocationCloudUrl&, const AllocationCloudUrl&) = default;
 };
+BOOST_DESCRIBE_STRUCT(AllocationCloudUrl, (), (schema, url, status))
 
 }  // namespace pieces

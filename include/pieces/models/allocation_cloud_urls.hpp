@@ -14,5 +14,6 @@ struct AllocationCloudUrls {
 
     friend bool operator==(const AllocationCloudUrls&, const AllocationCloudUrls&) = default;
 };
+BOOST_DESCRIBE_STRUCT(AllocationCloudUrls, (), (schema, base, id, vanity))
 
 }  // namespace pieces

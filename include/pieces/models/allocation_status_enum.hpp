@@ -1,5 +1,7 @@
 #pragma once
 
+#include <pieces/models/model_description.hpp>
+
 #include <optional>
 #include <string_view>
 
@@ -7,6 +9,7 @@ namespace pieces {
 
 /// Status of a cloud or of one of its urls. Unknown strings read as `UNKNOWN` (see `wire_enum`).
 enum class AllocationStatusEnum { UNKNOWN, PENDING, RUNNING, FAILED, SUCCEEDED, DISCONNECTED };
+BOOST_DESCRIBE_ENUM(AllocationStatusEnum, UNKNOWN, PENDING, RUNNING, FAILED, SUCCEEDED, DISCONNECTED)
 
 /// The wire spelling, e.g. "RUNNING".
 std::string_view to_string(AllocationStatusEnum e) noexcept;

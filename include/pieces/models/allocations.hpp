@@ -14,5 +14,6 @@ struct Allocations {
 
     friend bool operator==(const Allocations&, const Allocations&) = default;
 };
+BOOST_DESCRIBE_STRUCT(Allocations, (), (iterable, schema))
 
 }  // namespace pieces

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <pieces/models/model_description.hpp>
 #include <pieces/raw_json.hpp>
 #include <pieces/wire_enum.hpp>
 
@@ -11,6 +12,7 @@ namespace pieces {
 
 /// Schema version of a model. Unknown strings read as `UNKNOWN` (see `wire_enum`).
 enum class EmbeddedModelSchemaSemanticVersionEnum { UNKNOWN, MAJOR_0_MINOR_0_PATCH_1 };
+BOOST_DESCRIBE_ENUM(EmbeddedModelSchemaSemanticVersionEnum, UNKNOWN, MAJOR_0_MINOR_0_PATCH_1)
 
 /// The wire spelling, e.g. "MAJOR_0_MINOR_0_PATCH_1".
 std::string_view to_string(EmbeddedModelSchemaSemanticVersionEnum e) noexcept;
@@ -25,5 +27,6 @@ struct EmbeddedModelSchema {
 
     friend bool operator==(const EmbeddedModelSchema&, const EmbeddedModelSchema&) = default;
 };
+BOOST_DESCRIBE_STRUCT(EmbeddedModelSchema, (), (migration, semantic))
 
 }  // namespace pieces

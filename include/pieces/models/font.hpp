@@ -12,5 +12,6 @@ struct Font {
 
     friend bool operator==(const Font&, const Font&) = default;
 };
+BOOST_DESCRIBE_STRUCT(Font, (), (schema, size))
 
 }  // namespace pieces

@@ -20,6 +20,7 @@ struct GroupedTimestamp {
 
     friend bool operator==(const GroupedTimestamp&, const GroupedTimestamp&) = default;
 };
+BOOST_DESCRIBE_STRUCT(GroupedTimestamp, (), (schema, value, readable))
 
 /// `tp` in the `toISOString` form (UTC, `Z`).
 std::string to_iso_string(std::chrono::system_clock::time_point tp);

@@ -15,20 +15,27 @@
 
 namespace pieces {
 
+/// The model types of the Allocations API, each described once (see model_description.hpp): `X(Type)` for each.
+/// The conversions below are compiled for exactly these.
+#define PIECES_FOR_EACH_MODEL(X)                                                                            \
+    X(Allocations) X(AllocationCloud) X(AllocationCloudUrls) X(AllocationCloudUrl) X(AllocationCloudStatus) \
+    X(EmbeddedModelSchema) X(GroupedTimestamp) X(UserProfile) X(Aesthetics) X(Font) X(Theme)
+
+#define PIECES_DETAIL_IS(T) || std::is_same_v<Model, T>
 /// True for the model types of the Allocations API.
-template <class T>
-inline constexpr bool is_model_v =
-    std::is_same_v<T, AllocationCloud> || std::is_same_v<T, AllocationCloudUrls> ||
-    std::is_same_v<T, AllocationCloudUrl> || std::is_same_v<T, AllocationCloudStatus> ||
-    std::is_same_v<T, Allocations> || std::is_same_v<T, EmbeddedModelSchema> ||
-    std::is_same_v<T, GroupedTimestamp> || std::is_same_v<T, UserProfile> ||
-    std::is_same_v<T, Aesthetics> || std::is_same_v<T, Font> || std::is_same_v<T, Theme>;
+template <class Model>
+inline constexpr bool is_model_v = false PIECES_FOR_EACH_MODEL(PIECES_DETAIL_IS);
+#undef PIECES_DETAIL_IS
 
 template <class T>
 concept model = is_model_v<T>;
 
-/// Decodes JSON text into a model. On failure returns `errc::invalid_response`, and fills `diag`
-/// (when given) with a client message naming the JSON path: `iterable[2].urls.base.status: expected a string`.
+/// Decodes JSON text straight into a model (no DOM is built). On failure returns `errc::invalid_response`, and
+/// fills `diag` (when given) with a client message naming the JSON path:
+/// `iterable[2].urls.base.status: expected a string`. Strict: a missing required member, a wrong type, a member
+/// name given twice in one object (anywhere in the text) or nesting deeper than 32 levels is refused; text
+/// that is not JSON is refused before any of these. Lossless: unknown members (at any depth) and unknown enum
+/// strings are kept and written back; numbers are read exactly.
 template <model T>
 boost::system::result<T> try_from_json(std::string_view json, diagnostics* diag = nullptr);
 

@@ -12,5 +12,6 @@ struct Theme {
 
     friend bool operator==(const Theme&, const Theme&) = default;
 };
+BOOST_DESCRIBE_STRUCT(Theme, (), (schema, dark))
 
 }  // namespace pieces

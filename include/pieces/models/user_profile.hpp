@@ -34,5 +34,6 @@ struct UserProfile {
 
     friend bool operator==(const UserProfile&, const UserProfile&) = default;
 };
+BOOST_DESCRIBE_STRUCT(UserProfile, (), (schema, id, email, name, username, vanityname, picture, aesthetics, allocation, apiKeys, created, updated, auth0, descope, entities, providers, subscriptions))
 
 }  // namespace pieces
