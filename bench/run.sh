@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# First the floor: nginx (one worker, pinned to its own core, not the bottleneck) serving the 3-cloud body,
+# First the floor: nginx (one worker, pinned to its own core, not the bottleneck) serving the 3-cloud body (and
+# then the 200-cloud body at 16 connections),
 # polled by the hand-written Beast client (bench/floor_client.hpp) and by ours, C requests in flight on C
 # connections, medians of 3 runs: ours/floor for requests/s and CPU per request.
 # Then the snapshot-polling benchmark against the emulator as a separate process (pinned to another core
@@ -97,25 +98,19 @@ table() {
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; stop_nginx' EXIT
 
-# The floor comparison (see the top of this file).
-run_floor() {
-  local work body c run csv
-  work=$(realpath -m "$build_dir/bench/floor")
-  if ! command -v nginx >/dev/null; then
-    echo "floor comparison skipped: nginx missing (scripts/deps.sh --with-nginx)"
-    return 0
-  fi
-  mkdir -p "$work"
-  body=$work/snapshot.json
-  "$bench" --make-seed 3 "$fixtures/allocations.json" "$body"  # the 3-cloud body as a server writes it
-  start_nginx "$body" "$work" "${server_pin[@]}"
-  local n=$floor_requests
-  echo "== floor: nginx serving the 3-cloud body ($(wc -c < "$body") B) at $nginx_url; C requests in flight on C"
-  echo "   connections, N=$n per run, $floor_runs runs each, floor and ours alternating (floor: hand-written Beast"
+# The floor comparison (see the top of this file): floor_rows CLOUDS ROWS RUNS N, nginx serving the CLOUDS-cloud
+# body, floor and ours alternating at each C of ROWS.
+floor_rows() {
+  local clouds=$1 rows=$2 runs=$3 n=$4 body c run csv
+  body=$floor_work/snapshot-$clouds.json
+  "$bench" --make-seed "$clouds" "$fixtures/allocations.json" "$body"  # the body as a server writes it
+  start_nginx "$body" "$floor_work" "${server_pin[@]}"
+  echo "== floor: nginx serving the $clouds-cloud body ($(wc -c < "$body") B) at $nginx_url; C requests in flight on C"
+  echo "   connections, N=$n per run, $runs runs each, floor and ours alternating (floor: hand-written Beast"
   echo "   loop, DOM parse; ratios: the median of each run's ours over the floor run just before it)"
   csv=$(mktemp)
-  for c in $floor_rows; do
-    for run in $(seq 1 "$floor_runs"); do
+  for c in $rows; do
+    for run in $(seq 1 "$runs"); do
       "${client_pin[@]}" "$bench" --url "$nginx_url" --rows "$c:$c" --requests "$n" --floor --csv | tail -n 1 >> "$csv"
       "${client_pin[@]}" "$bench" --url "$nginx_url" --rows "$c:$c" --requests "$n" --csv | tail -n 1 >> "$csv"
     done
@@ -143,6 +138,18 @@ run_floor() {
       if ((16 in ours_cpu) && (256 in ours_cpu))
         printf "ours: CPU per request at 256 connections / at 16: %.2f\n", ours_cpu[256] / ours_cpu[16] }' "$csv"
   rm -f "$csv"
+}
+
+run_floor() {
+  floor_work=$(realpath -m "$build_dir/bench/floor")
+  if ! command -v nginx >/dev/null; then
+    echo "floor comparison skipped: nginx missing (scripts/deps.sh --with-nginx)"
+    return 0
+  fi
+  mkdir -p "$floor_work"
+  floor_rows 3 "$floor_rows" "$floor_runs" "$floor_requests"
+  # The 200-cloud body (134 KB): where parsing is most of the cost.
+  floor_rows 200 16 "$floor_runs" $((floor_requests / 20))
   if ((!quick)) && command -v valgrind >/dev/null; then
     echo "instructions per request (callgrind, user space, N = 2 200 minus N = 200):"
     bench/callgrind.sh --floor --build-dir "$build_dir"

@@ -58,9 +58,11 @@ struct type_reader {
     std::size_t member_count = 0;
     std::uint64_t required = 0;
     json_members& (*unknown)(void* model) = nullptr;
-    // An array: how each element is read, and how one is appended.
+    // An array: how each element is read, how one is appended, and what is done at its begin and end.
     const type_reader* element = nullptr;
     void* (*append)(void* vector) = nullptr;
+    void (*begin)(void* vector) = nullptr;
+    void (*end)(void* vector) = nullptr;
 };
 
 struct member_reader {
@@ -111,6 +113,7 @@ private:
         const member_reader* pending = nullptr;
         std::string_view key;
         std::uint64_t seen = 0;
+        std::size_t next = 0;      // the member expected next (the one after the last read)
         std::size_t names = npos;  // its unknown members' names, in names_ (from the first one)
         // array: elements begun
         std::size_t count = 0;
@@ -139,7 +142,7 @@ private:
     static constexpr std::size_t max_frames = 40;  // models nest far less; values read as `any` take one frame
 
     frame& top() noexcept { return frames_[depth_ - 1]; }
-    bool push(const frame& f);
+    frame* push(frame::kind what);  // a new frame on top, or nullptr when too deep
     void dispatch(const type_reader& r, void* target, const json_event& e);
     void begin_any(std::string* text, boost::json::value* out, const json_event& first);
     void any_value(frame& f, const json_event& e);
@@ -222,10 +225,17 @@ struct reader_for<std::optional<U>> {
     static constexpr type_reader value{&read};
 };
 
+// Reserved as many elements as the last array of this type had on this thread: a snapshot polled again is
+// read into one allocation of the right size, with no element moved (a 200-cloud vector grown by doubling moves
+// 255 clouds and maps, faults in and unmaps its larger buffers on every reply).
 template <class U>
 struct reader_for<std::vector<U>> {
+    static inline thread_local std::size_t last_size = 0;
     static void* append(void* v) { return &static_cast<std::vector<U>*>(v)->emplace_back(); }
-    static constexpr type_reader value{&read_array_elements, nullptr, 0, 0, nullptr, &reader_for<U>::value, &append};
+    static void begin(void* v) { static_cast<std::vector<U>*>(v)->reserve(last_size); }
+    static void end(void* v) { last_size = static_cast<std::vector<U>*>(v)->size(); }
+    static constexpr type_reader value{&read_array_elements, nullptr, 0, 0, nullptr, &reader_for<U>::value,
+                                       &append, &begin, &end};
 };
 
 template <class T>

@@ -53,13 +53,15 @@ model_decoder::model_decoder(json::value& out, json::storage_ptr sp) : storage_(
     depth_ = 1;
 }
 
-bool model_decoder::push(const frame& f) {
+model_decoder::frame* model_decoder::push(frame::kind what) {
     if (depth_ == max_frames) {  // not reached: models nest far less, and a value read as `any` is one frame
         if (structure_error_.empty()) structure_error_ = path(depth_, levels_.size()) + ": nested too deeply";
-        return false;
+        return nullptr;
     }
-    frames_[depth_++] = f;
-    return true;
+    frame& f = frames_[depth_++];
+    f = frame{};
+    f.what = what;
+    return &f;
 }
 
 bool model_decoder::value(const json_event& e, error_code& ec) {
@@ -91,31 +93,30 @@ void model_decoder::dispatch(const type_reader& r, void* target, const json_even
 }
 
 void model_decoder::begin_model(const type_reader& self, void* model) {
-    frame f;
-    f.what = frame::kind::model;
-    f.reader = &self;
-    f.target = model;
-    push(f);
+    if (frame* f = push(frame::kind::model)) {
+        f->reader = &self;
+        f->target = model;
+    }
 }
 
 void model_decoder::begin_array(const type_reader& self, void* vector) {
-    frame f;
-    f.what = frame::kind::array;
-    f.reader = &self;
-    f.target = vector;
-    push(f);
+    self.begin(vector);
+    if (frame* f = push(frame::kind::array)) {
+        f->reader = &self;
+        f->target = vector;
+    }
 }
 
 void model_decoder::capture(std::string& text, const json_event& first) { begin_any(&text, nullptr, first); }
 
 void model_decoder::begin_any(std::string* text, json::value* out, const json_event& first) {
-    frame f;
-    f.what = frame::kind::any;
-    f.levels_at = levels_.size();
-    f.capture_text = text;
-    f.capture_value = out;
+    frame* f = push(frame::kind::any);
+    if (!f) return;
+    f->levels_at = levels_.size();
+    f->capture_text = text;
+    f->capture_value = out;
     if (text || out) stack_.reset(storage_);
-    if (push(f)) any_value(top(), first);
+    any_value(*f, first);
 }
 
 void model_decoder::any_value(frame& f, const json_event& e) {
@@ -177,9 +178,17 @@ bool model_decoder::key(std::string_view name, error_code& ec) {
         if (f.capture_text || f.capture_value) stack_.push_key(name);
         return true;
     }
+    // Servers write members in a fixed order, mostly the described one: the member after the last one read is
+    // tried first, then all of them.
     const member_reader* members = f.reader->members;
-    for (std::size_t i = 0; i < f.reader->member_count; ++i) {
-        if (members[i].wire_name != name) continue;
+    const std::size_t count = f.reader->member_count;
+    const auto same = [name](std::string_view known) {
+        return known.size() == name.size() && (name.empty() || (known[0] == name[0] && known == name));
+    };
+    std::size_t i = f.next;
+    if (i >= count || !same(members[i].wire_name))
+        for (i = 0; i < count && !same(members[i].wire_name);) ++i;
+    if (i < count) {
         const std::uint64_t bit = std::uint64_t{1} << i;
         if (f.seen & bit) {
             std::string at = path(depth_ - 1, levels_.size());
@@ -189,6 +198,7 @@ bool model_decoder::key(std::string_view name, error_code& ec) {
         f.seen |= bit;
         f.pending = &members[i];
         f.key = members[i].wire_name;
+        f.next = i + 1;
         return true;
     }
     if (f.names == npos) f.names = new_names();
@@ -238,6 +248,7 @@ bool model_decoder::array_end(std::size_t size, error_code&) {
         if (levels_.size() == f.levels_at) finish_any(f);
         return true;
     }
+    f.reader->end(f.target);
     --depth_;
     return true;
 }
