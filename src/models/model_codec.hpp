@@ -17,6 +17,7 @@
 #include <boost/mp11/algorithm.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <concepts>
@@ -148,7 +149,8 @@ private:
     void any_value(frame& f, const json_event& e);
     void finish_any(frame& f);
     std::size_t new_names();
-    bool repeated(std::string_view path_end, boost::system::error_code& ec);
+    // A name given twice in the object at the end of the first `frames` and `levels`: stops the events.
+    bool repeated(std::size_t frames, std::size_t levels, std::string_view name, boost::system::error_code& ec);
     std::string path(std::size_t frames, std::size_t levels) const;  // of the first frames and levels
     static void append_key(std::string& path, std::string_view key);
 
@@ -225,14 +227,15 @@ struct reader_for<std::optional<U>> {
     static constexpr type_reader value{&read};
 };
 
-// Reserved as many elements as the last array of this type had on this thread: a snapshot polled again is
-// read into one allocation of the right size, with no element moved (a 200-cloud vector grown by doubling moves
-// 255 clouds and maps, faults in and unmaps its larger buffers on every reply).
+// Reserved as many elements as the last array of this type had on this thread (up to 1024, so that one huge reply
+// does not make every later one reserve as much): a snapshot polled again is read into one allocation of the right
+// size, with no element moved (a 200-cloud vector grown by doubling moves 255 clouds, and maps, faults in and
+// unmaps its larger buffers on every reply).
 template <class U>
 struct reader_for<std::vector<U>> {
     static inline thread_local std::size_t last_size = 0;
     static void* append(void* v) { return &static_cast<std::vector<U>*>(v)->emplace_back(); }
-    static void begin(void* v) { static_cast<std::vector<U>*>(v)->reserve(last_size); }
+    static void begin(void* v) { static_cast<std::vector<U>*>(v)->reserve(std::min<std::size_t>(last_size, 1024)); }
     static void end(void* v) { last_size = static_cast<std::vector<U>*>(v)->size(); }
     static constexpr type_reader value{&read_array_elements, nullptr, 0, 0, nullptr, &reader_for<U>::value,
                                        &append, &begin, &end};

@@ -169,11 +169,7 @@ bool model_decoder::key(std::string_view name, error_code& ec) {
     frame& f = top();
     if (f.what == frame::kind::any) {
         level& l = levels_.back();
-        if (!names_[l.names].insert(name)) {
-            std::string at = path(depth_, levels_.size() - 1);
-            append_key(at, name);
-            return repeated(at, ec);
-        }
+        if (!names_[l.names].insert(name)) return repeated(depth_, levels_.size() - 1, name, ec);
         l.key.assign(name);
         if (f.capture_text || f.capture_value) stack_.push_key(name);
         return true;
@@ -190,11 +186,7 @@ bool model_decoder::key(std::string_view name, error_code& ec) {
         for (i = 0; i < count && !same(members[i].wire_name);) ++i;
     if (i < count) {
         const std::uint64_t bit = std::uint64_t{1} << i;
-        if (f.seen & bit) {
-            std::string at = path(depth_ - 1, levels_.size());
-            append_key(at, name);
-            return repeated(at, ec);
-        }
+        if (f.seen & bit) return repeated(depth_ - 1, levels_.size(), name, ec);
         f.seen |= bit;
         f.pending = &members[i];
         f.key = members[i].wire_name;
@@ -202,11 +194,7 @@ bool model_decoder::key(std::string_view name, error_code& ec) {
         return true;
     }
     if (f.names == npos) f.names = new_names();
-    if (!names_[f.names].insert(name)) {
-        std::string at = path(depth_ - 1, levels_.size());
-        append_key(at, name);
-        return repeated(at, ec);
-    }
+    if (!names_[f.names].insert(name)) return repeated(depth_ - 1, levels_.size(), name, ec);
     auto& unknown = f.reader->unknown(f.target);
     unknown.push_back({std::string(name), {}});
     f.pending = nullptr;
@@ -214,8 +202,9 @@ bool model_decoder::key(std::string_view name, error_code& ec) {
     return true;
 }
 
-bool model_decoder::repeated(std::string_view at, error_code& ec) {
-    structure_error_ = at;
+bool model_decoder::repeated(std::size_t frames, std::size_t levels, std::string_view name, error_code& ec) {
+    structure_error_ = path(frames, levels);
+    append_key(structure_error_, name);
     structure_error_ += ": member name given twice";
     ec = errc::invalid_response;
     return false;
