@@ -115,6 +115,22 @@ floor_rows() {
       "${client_pin[@]}" "$bench" --url "$nginx_url" --rows "$c:$c" --requests "$n" --csv | tail -n 1 >> "$csv"
     done
   done
+  if [[ " $rows " == *" 16 "* && " $rows " == *" 256 "* ]]; then
+    # How the cost per request grows with the connections, each client against itself: a run at 16 connections
+    # then one at 256, five times; the median of the pairs' ratios of CPU per request.
+    for who in --floor ""; do
+      local ratios=""
+      for run in $(seq 1 "$runs"); do
+        local at16 at256
+        at16=$("${client_pin[@]}" "$bench" --url "$nginx_url" --rows 16:16 --requests "$n" $who --csv | tail -n 1 | cut -d, -f10)
+        at256=$("${client_pin[@]}" "$bench" --url "$nginx_url" --rows 256:256 --requests "$n" $who --csv | tail -n 1 | cut -d, -f10)
+        ratios="$ratios $(awk -v a="$at256" -v b="$at16" 'BEGIN { printf "%.3f", a / b }')"
+      done
+      echo "$ratios" | tr ' ' '\n' | sed '/^$/d' | sort -g | awk -v who="${who:-ours}" '{ r[NR] = $1 }
+        END { printf "%s: CPU per request at 256 connections / at 16, paired runs: median %.2f (%s)\n", (who == "--floor" ? "floor" : who),
+              NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2, r[1] "-" r[NR] }'
+    done
+  fi
   stop_nginx
   # Each floor run is followed at once by an ours run: the ratio of each such pair, then the median of those
   # ratios (the machine's speed drifts between runs; a pair's two runs see the same machine).
@@ -136,7 +152,7 @@ floor_rows() {
                median(fc[c]), median(oc[c]), median(cr[c]), fa[c], result[c]
         ours_cpu[c] = median(oc[c]) }
       if ((16 in ours_cpu) && (256 in ours_cpu))
-        printf "ours: CPU per request at 256 connections / at 16: %.2f\n", ours_cpu[256] / ours_cpu[16] }' "$csv"
+        printf "ours: CPU per request at 256 connections / at 16, from the rows above (not paired): %.2f\n", ours_cpu[256] / ours_cpu[16] }' "$csv"
   rm -f "$csv"
 }
 
