@@ -152,19 +152,3 @@ TEST_CASE("pool_state: take_all_idle frees the slots") {
     CHECK(p.take_all_idle().size() == 2);
     CHECK(p.open() == 0);
 }
-
-TEST_CASE("pool_state: one idle connection taken out by identity (its peer closed it), its slot freed") {
-    pool p(3);
-    std::vector<conn> discarded;
-    auto discard = [&](conn c) { discarded.push_back(std::move(c)); };
-    fill_idle(p, discard);
-    const auto gone = p.take_idle_if([](const conn& c) { return *c == 2; });
-    REQUIRE(gone);
-    CHECK(*gone == 2);
-    CHECK(p.idle() == 2);
-    CHECK(p.open() == 2);
-    CHECK_FALSE(p.take_idle_if([](const conn& c) { return *c == 2; }));  // not there twice
-    conn next;
-    CHECK(p.acquire(next, false, never_expired, discard) == pool::outcome::got_idle);
-    CHECK(*next == 3);  // the order of the others kept
-}

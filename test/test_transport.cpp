@@ -516,35 +516,6 @@ TEST_CASE("bytes after a reply: the connection is not reused, and each request g
     CHECK(s.connections_open == 0);
 }
 
-// The connection's idle read sees the server speak while nobody asked: the connection is closed then, not when the
-// next request would use it.
-TEST_CASE("bytes written to an idle connection close it at once, and the next request gets its own reply") {
-    emulator_fixture f;
-    const std::string stray_body = R"({"iterable":[]})";
-    fault late;
-    late.late_bytes = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                      std::to_string(stray_body.size()) + "\r\n\r\n" + stray_body;
-    late.late_after = 50ms;
-    late.times = 1;
-    f.emu.set_fault(endpoint::snapshot, late);
-    REQUIRE_FALSE(snapshot_code(f));
-    CHECK(f.cli->stats().connections_open == 1);
-    run_until(f.ioc, [&] { return f.cli->stats().connections_closed == 1; });
-    CHECK(f.cli->stats().connections_open == 0);
-    allocations_api api(*f.cli);
-    CHECK(run(f.ioc, api.allocations_snapshot()).iterable.size() == 3);
-    CHECK(f.emu.connections_accepted() == 2);
-}
-
-TEST_CASE("a server that closes an idle connection: our side is closed at once too") {
-    emulator_fixture f;
-    REQUIRE_FALSE(snapshot_code(f));
-    REQUIRE(f.cli->stats().connections_open == 1);
-    f.emu.stop();
-    run_until(f.ioc, [&] { return f.cli->stats().connections_open == 0; });
-    CHECK(f.cli->stats().connections_closed == 1);
-}
-
 TEST_CASE("Keep-Alive: timeout= from the server: a huge value is clamped, 0 means no reuse") {
     // Two snapshots answered with this Keep-Alive field: how many TCP connections the emulator accepted.
     const auto connections_for = [](const char* keep_alive) {

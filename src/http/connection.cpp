@@ -2,23 +2,19 @@
 
 #include "reply_fields.hpp"
 
-#include <boost/asio/bind_executor.hpp>
+#include <sys/socket.h>
 
-#include <algorithm>
+#include <cerrno>
 
 namespace pieces::detail {
 
 using boost::asio::ip::tcp;
-using boost::system::error_code;
 
 void connection_deleter::operator()(connection* c) const noexcept { delete c; }
 
 connection_ptr new_connection(client_impl& impl) {
     auto c = connection_ptr(new connection(impl.strand));
     c->idle_limit = idle_limit_for(impl.config().pool.idle_timeout, std::nullopt);
-    c->idle = std::make_shared<idle_read>();
-    c->idle->conn = c.get();
-    c->idle->impl = &impl;
     return c;
 }
 
@@ -42,50 +38,16 @@ void wake(pool_state<connection_ptr>::waiter* w) {
     if (w) static_cast<timed_waiter*>(w)->timer.cancel();
 }
 
-// The idle read's handler. The read ended: with the next reply's first bytes (a request waits for them), or while
-// the connection was idle or granted (the peer closed it or wrote unasked: an idle one is closed at once, a granted
-// one when claimed), or because the connection was closed.
-struct idle_read_done {
-    std::shared_ptr<idle_read> r;
-
-    idle_read_done(const idle_read_done&) = delete;
-    idle_read_done(idle_read_done&&) noexcept = default;
-    explicit idle_read_done(std::shared_ptr<idle_read> read) : r(std::move(read)) {}
-    // Destroyed without being run (its io_context went away): the waiting request is let go, which would
-    // otherwise hold its connection, and so this state, forever.
-    ~idle_read_done() {
-        if (r) r->reader.reset();
-    }
-
-    void operator()(error_code ec, std::size_t n) {
-        auto read = std::move(r);
-        read->pending = false;
-        if (!read->conn) return;
-        connection& c = *read->conn;
-        c.buffer.commit(n);
-        if (read->reader) return resume_reply_read(std::move(read->reader), ec);
-        read->ended = true;
-        read->ec = ec;
-        if (read->leased) return;  // the request holding it finds it ended when it reads
-        client_impl& impl = *read->impl;
-        if (auto gone = impl.pool.take_idle_if([&c](const connection_ptr& p) { return p.get() == &c; }))
-            close_connection(impl, *gone);  // (no request waits while a connection is idle: nobody to wake)
-    }
-};
-
-}  // namespace
-
-void start_idle_read(client_impl& impl, connection& c) {
-    idle_read& r = *c.idle;
-    if (r.pending || r.ended || !c.connected) return;
-    r.pending = true;
-    // Into the buffer's room (empty: no reply leaves bytes behind on a kept connection).
-    const std::size_t room = std::max<std::size_t>(512, c.buffer.capacity() - c.buffer.size());
-    c.stream.socket().async_read_some(c.buffer.prepare(room),
-                                      boost::asio::bind_executor(impl.strand, idle_read_done{c.idle}));
+// An idle connection the server closed (or wrote to unasked) since its last reply: a peek that does not block
+// tells, so that no request, a POST above all, is sent into a connection already known to be gone, and no
+// stray bytes are read as a reply.
+bool peer_gone(connection& c) {
+    if (!c.connected) return false;
+    char byte = 0;
+    const auto n = ::recv(c.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
-namespace {
 }  // namespace
 
 void lease::give_back(bool reusable) {
@@ -94,11 +56,8 @@ void lease::give_back(bool reusable) {
     // Idle from now if it carried a request (or was just opened); one given back unused keeps its age.
     if (conn_->requests != requests_at_start_ || conn_->idle_since == clock_type::time_point{})
         conn_->idle_since = clock_type::now();
-    conn_->idle->leased = false;
-    // After shutdown nothing is kept open; nor is a connection whose peer has spoken since its last reply.
-    reusable = reusable && !impl.closed && !conn_->idle->ended;
-    if (reusable) start_idle_read(impl, *conn_);
-    wake(impl.pool.release(std::move(conn_), reusable, discarder(impl)));
+    // After shutdown nothing is kept open.
+    wake(impl.pool.release(std::move(conn_), reusable && !impl.closed, discarder(impl)));
 }
 
 timed_waiter::timed_waiter(client_impl& impl, clock_type::time_point deadline)
@@ -109,16 +68,12 @@ timed_waiter::timed_waiter(client_impl& impl, clock_type::time_point deadline)
 
 timed_waiter::~timed_waiter() {
     --impl_.requests_waiting;
-    if (granted) wake(impl_.pool.release(std::move(granted), !granted->idle->ended, discarder(impl_)));
+    if (granted) wake(impl_.pool.release(std::move(granted), true, discarder(impl_)));
     else if (slot_granted) wake(impl_.pool.release_slot());
     else if (!claimed_) impl_.pool.remove(this);
 }
 
 void timed_waiter::claim(std::optional<lease>& out) {
-    if (granted && granted->idle->ended) {  // its peer closed or wrote since: a new connection in its slot
-        close_connection(impl_, *granted);
-        granted.reset();
-    }
     if (granted) {
         out.emplace(impl_, std::move(granted));
     } else {
@@ -130,8 +85,9 @@ void timed_waiter::claim(std::optional<lease>& out) {
 
 pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh) {
     const auto now = clock_type::now();
-    const auto expired = [now](const connection_ptr& c) { return now - c->idle_since >= c->idle_limit || c->idle->ended; };
-    // The oldest idle connections past their idle limit are closed as they are met.
+    const auto expired = [now](const connection_ptr& c) { return now - c->idle_since >= c->idle_limit || peer_gone(*c); };
+    // The oldest idle connections past their idle limit are closed as they are met (no system call): the peek
+    // is only for the one about to be reused.
     impl.pool.discard_oldest_while([now](const connection_ptr& c) { return now - c->idle_since >= c->idle_limit; },
                                    discarder(impl));
     connection_ptr idle;

@@ -10,37 +10,15 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
-#include <memory>
 #include <optional>
 #include <string>
 
 namespace pieces::detail {
 
-struct connection;
-
-/// The read kept pending on an open connection between two requests (as Go's HTTP client does). While the
-/// connection is idle it sees at once a peer that closes it or writes to it unasked, and the connection is closed
-/// (no system call per request to ask); for the next request it is the first read of its reply. Shared with the
-/// read's handler, which may run after the connection is gone.
-struct idle_read {
-    connection* conn = nullptr;  // null once the connection is destroyed
-    client_impl* impl = nullptr;
-    bool pending = false;        // in flight
-    bool ended = false;          // completed with nobody waiting: `ec`, and any bytes in the buffer
-    boost::system::error_code ec;
-    bool leased = false;                    // held by a request (not idle in the pool, nor granted to a waiter)
-    std::shared_ptr<request_state> reader;  // the request waiting for its reply's first bytes
-};
-
 struct connection {
     // Beast reads at most the buffer's spare capacity (at least 512 bytes) per read: 16 KiB up front lets a
     // 100 KB reply arrive in a handful of reads instead of ~200, each a strand hop.
     explicit connection(const client_impl::strand_type& s) : stream(s) { buffer.reserve(16 * 1024); }
-    connection(const connection&) = delete;
-    connection& operator=(const connection&) = delete;
-    ~connection() {
-        if (idle) idle->conn = nullptr;
-    }
     boost::beast::tcp_stream stream;
     boost::beast::flat_buffer buffer;  // kept across requests: no reallocation per reply
     std::string wire;                  // the request being sent; its capacity is kept across requests too
@@ -48,15 +26,7 @@ struct connection {
     clock_type::time_point idle_since{};
     clock_type::duration idle_limit{};
     bool connected = false;
-    std::shared_ptr<idle_read> idle;   // see idle_read
 };
-
-/// Starts the idle read on `c` (open, its buffer empty) unless one is in flight or has ended.
-void start_idle_read(client_impl& impl, connection& c);
-
-/// Resumes `st`, waiting on its connection's idle read, which ended with `ec` (its bytes in the buffer).
-/// Defined with the request operation.
-void resume_reply_read(std::shared_ptr<request_state> st, boost::system::error_code ec);
 
 /// A new, unconnected connection of `impl`'s pool.
 connection_ptr new_connection(client_impl& impl);
@@ -72,7 +42,6 @@ public:
     lease(client_impl& impl, connection_ptr c)
         : impl_(&impl), conn_(std::move(c)), requests_at_start_(conn_->requests) {
         ++impl.requests_in_flight;
-        conn_->idle->leased = true;
     }
     lease(const lease&) = delete;
     lease& operator=(const lease&) = delete;
@@ -82,8 +51,7 @@ public:
 
     connection& conn() const noexcept { return *conn_; }
 
-    /// Returns the connection: to the first waiter or the idle list when `reusable` (and its idle read has not
-    /// ended), with its idle read started; else closed.
+    /// Returns the connection: to the first waiter or the idle list when `reusable`, else closed.
     void give_back(bool reusable);
 
 private:
@@ -111,9 +79,8 @@ private:
     bool claimed_ = false;  // granted and taken: no longer in the pool's queue
 };
 
-/// Takes the most recently used idle connection that is still good (not past its idle limit, its idle read not
-/// ended: the server has not closed or written to it), or a slot to open one, into `out`; or neither (the request
-/// must wait).
+/// Takes the most recently used idle connection that is still good (not past its idle limit, not closed or
+/// written to by the server), or a slot to open one, into `out`; or neither (the request must wait).
 pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh);
 
 }  // namespace pieces::detail

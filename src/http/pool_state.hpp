@@ -60,19 +60,6 @@ public:
         }
     }
 
-    /// Removes and returns the idle connection for which `match` holds (its slot freed), or a null one.
-    template <class Match>
-    ConnPtr take_idle_if(Match&& match) {
-        for (auto it = idle_.begin(); it != idle_.end(); ++it) {
-            if (!match(*it)) continue;
-            ConnPtr c = std::move(*it);
-            idle_.erase(it);
-            --open_;
-            return c;
-        }
-        return ConnPtr{};
-    }
-
     void enqueue(waiter* w) { waiters_.push_back(w); }
 
     /// Unlinks a waiter that gave up (timeout or cancellation) before being granted.

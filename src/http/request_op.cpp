@@ -118,17 +118,6 @@ struct pending_resolution {
 
 void complete(std::shared_ptr<request_state> st, error_code ec);
 
-// Installed on a request's signal while it waits on its connection's idle read: cancelling the socket's read
-// ends the wait (with operation_aborted; the connection is then closed, as after any cancelled read).
-struct cancel_idle_read {
-    connection* c;
-    void operator()(asio::cancellation_type type) const {
-        if ((type & asio::cancellation_type::terminal) == asio::cancellation_type::none) return;
-        error_code ignored;
-        c->stream.socket().cancel(ignored);
-    }
-};
-
 // The completion handler of every step: carries the request from one step to the next, on the strand, with
 // the request's own cancellation slot (fed from the caller's, see cancel_forwarder).
 struct request_op {
@@ -250,7 +239,7 @@ private:
         facts.status = p.status();
         facts.keep_alive = p.keep_alive();
         // Bytes after the reply (a second, unrequested reply, or junk) would be read as the next request's
-        // reply. Bytes arriving later end the connection's idle read, which closes it.
+        // reply. Bytes arriving later are seen by the peek before reuse.
         facts.bytes_after = c.buffer.size() != 0;
         if (facts.status < 100 || facts.status >= 200 || facts.status == 101) {
             st->response.status = facts.status;
@@ -328,20 +317,7 @@ private:
                 st->parser->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(cfg.max_header_size, UINT32_MAX)));
                 st->parser->body_limit(cfg.max_body_size);
                 st->awaiting = request_step::read;
-                idle_read& r = *c.idle;
-                if (r.pending) {  // the reply's first bytes come through the connection's idle read
-                    st->signal.slot().template emplace<cancel_idle_read>(cancel_idle_read{&c});
-                    r.reader = std::move(st);
-                    return;
-                }
-                if (r.ended) {  // it ended already: the reply came at once, or the peer closed
-                    r.ended = false;
-                    if (r.ec) {
-                        act = on_step_done(r.ec, 0);
-                        continue;
-                    }
-                }
-                read_reply();
+                http::async_read(c.stream, c.buffer, *st->parser, std::move(*this));
                 return;
             }
             case request_step::release:
@@ -355,25 +331,6 @@ private:
                 return;
             }
         }
-    }
-
-public:
-    // The connection's idle read, which this request waited on, ended: with the reply's first bytes (in the
-    // buffer) or an error.
-    void reply_begun(error_code ec) {
-        try {
-            if (ec) return advance(on_step_done(ec, 0));
-            read_reply();
-        } catch (...) {
-            if (!st) throw;
-            fail(std::current_exception());
-        }
-    }
-
-private:
-    void read_reply() {
-        auto& c = st->held->conn();
-        http::async_read(c.stream, c.buffer, *st->parser, std::move(*this));
     }
 
     // An exception inside a step ends the request with a code (the slot is given back by the lease).
@@ -462,11 +419,6 @@ struct cancel_forwarder {
 };
 
 }  // namespace
-
-void resume_reply_read(std::shared_ptr<request_state> st, error_code ec) {
-    st->signal.slot().clear();
-    request_op{std::move(st), nullptr}.reply_begun(ec);
-}
 
 void client_impl::async_send(http_request req, std::chrono::milliseconds timeout, response_handler handler) {
     // From the thread's recycled blocks: a request's state is one block, reused by the next request.

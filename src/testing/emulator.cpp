@@ -146,11 +146,6 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
             } else if (!co_await write_bytes(*s, bytes)) {
                 break;
             }
-            if (!f.late_bytes.empty()) {
-                asio::steady_timer t(s->stream.get_executor(), f.late_after);
-                co_await t.async_wait(use_tuple);
-                if (!co_await write_bytes(*s, f.late_bytes)) break;
-            }
             if (!keep_alive) break;
         }
         s->close();

@@ -61,9 +61,6 @@ struct fault {
     /// Sent right after the reply, in the same write, on a connection kept open: bytes nobody asked for
     /// (e.g. a second, unrequested reply).
     std::string trailing_bytes;
-    /// Sent `late_after` after the reply, on the connection kept open while it is idle (e.g. a stray reply).
-    std::string late_bytes;
-    std::chrono::milliseconds late_after{0};  ///< see `late_bytes`
     int times = -1;                        ///< requests this applies to; -1 until cleared
 };
 
