@@ -169,6 +169,13 @@ TEST_CASE("a member name given twice in one object is refused, at any depth, whi
     for (int i = 0; i < 5000; ++i) many += ",\"k" + std::to_string(i) + "\":0";
     CHECK(decoded<Allocations>(many + "}").unknown_members.size() == 5000);
     CHECK(error_of<Allocations>(many + R"(,"k4321":1})") == "k4321: member name given twice");
+    // Many names in one object, then many objects at its depth (each checked against its own names only).
+    std::string objects = R"({"iterable":[],"x":[{)";
+    for (int i = 0; i < 5000; ++i) objects += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":0";
+    objects += "}";
+    for (int i = 0; i < 20000; ++i) objects += ",{\"k1\":1}";
+    CHECK(decoded<Allocations>(objects + "]}").unknown_members.size() == 1);
+    CHECK(error_of<Allocations>(R"({"":1,"":2})") == "(root): member name given twice");
 }
 
 TEST_CASE("the first error in the text wins, and text that is not JSON is reported as such wherever it breaks") {

@@ -22,7 +22,10 @@ using kind = json_event::kind;
 
 void model_decoder::name_set::clear() {
     few_.clear();
-    many_.clear();
+    // clear() zeroes every bucket: a set that once held many names is dropped instead, or each later object at
+    // its depth would pay for them again.
+    if (many_.bucket_count() > 64) many_ = {};
+    else many_.clear();
 }
 
 bool model_decoder::name_set::insert(std::string_view name) {
@@ -205,6 +208,7 @@ bool model_decoder::key(std::string_view name, error_code& ec) {
 bool model_decoder::repeated(std::size_t frames, std::size_t levels, std::string_view name, error_code& ec) {
     structure_error_ = path(frames, levels);
     append_key(structure_error_, name);
+    if (structure_error_.empty()) structure_error_ = "(root)";  // an empty name at the top
     structure_error_ += ": member name given twice";
     ec = errc::invalid_response;
     return false;
@@ -461,7 +465,7 @@ bool decode_text(std::string_view text, const type_reader& root, void* target, s
 }
 
 json::value parse_json(std::string_view text, error_code& ec, std::string* error, json::storage_ptr sp) {
-    json::value out;
+    json::value out(sp);
     model_decoder d(out, std::move(sp));
     std::string why;
     if (run_parser(text, d, ec, why)) return out;
