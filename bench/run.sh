@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # First the floor: nginx (one worker, pinned to its own core, not the bottleneck) serving the 3-cloud body (and
-# then the 200-cloud body at 16 connections),
-# polled by the hand-written Beast client (bench/floor_client.hpp) and by ours, C requests in flight on C
-# connections, medians of 3 runs: ours/floor for requests/s and CPU per request.
+# then the 200-cloud body at 16 connections), polled by the hand-written Beast client (bench/floor_client.hpp) and
+# by ours, C requests in flight on C connections, 5 pairs of runs: ours/floor for requests/s and CPU per request,
+# each the median of the pairs' ratios.
 # Then the snapshot-polling benchmark against the emulator as a separate process (pinned to another core
 # than the client when two are available), with the 3-cloud fixture and a 200-cloud body, and its peers on
 # the same server, body and P: the official TypeScript SDK on node, and wrk (the machine's HTTP limit).
@@ -98,6 +98,15 @@ table() {
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; stop_nginx' EXIT
 
+# An awk function, prepended to the programs that need it: median(list) of a space-separated list of numbers
+# (sorted in place: the lists are short).
+awk_median='
+    function median(list,   n, a, i, j, t) {
+      n = split(list, a, " ")
+      for (i = 2; i <= n; ++i) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; --j) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+'
+
 # The floor comparison (see the top of this file): floor_rows CLOUDS ROWS RUNS N, nginx serving the CLOUDS-cloud
 # body, floor and ours alternating at each C of ROWS.
 floor_rows() {
@@ -126,19 +135,17 @@ floor_rows() {
         at256=$("${client_pin[@]}" "$bench" --url "$nginx_url" --rows 256:256 --requests "$n" $who --csv | tail -n 1 | cut -d, -f10)
         ratios="$ratios $(awk -v a="$at256" -v b="$at16" 'BEGIN { printf "%.3f", a / b }')"
       done
-      echo "$ratios" | tr ' ' '\n' | sed '/^$/d' | sort -g | awk -v who="${who:-ours}" '{ r[NR] = $1 }
-        END { printf "%s: CPU per request at 256 connections / at 16, paired runs: median %.2f (%s)\n", (who == "--floor" ? "floor" : who),
-              NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2, r[1] "-" r[NR] }'
+      awk -v who="${who:-ours}" -v ratios="$ratios" "$awk_median"'
+        BEGIN { n = split(ratios, r, " "); lo = hi = r[1]
+                for (i = 2; i <= n; ++i) { if (r[i] + 0 < lo + 0) lo = r[i]; if (r[i] + 0 > hi + 0) hi = r[i] }
+                printf "%s: CPU per request at 256 connections / at 16, paired runs: median %.2f (%s-%s)\n",
+                       (who == "--floor" ? "floor" : who), median(ratios), lo, hi }'
     done
   fi
   stop_nginx
   # Each floor run is followed at once by an ours run: the ratio of each such pair, then the median of those
   # ratios (the machine's speed drifts between runs; a pair's two runs see the same machine).
-  awk -F, '
-    function median(list,   n, a, i, j, t) {
-      n = split(list, a, " ")
-      for (i = 2; i <= n; ++i) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; --j) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+  awk -F, "$awk_median"'
     $1 == "floor" { frps = $5; fcpu = $10; c = $2; next }
     $1 == "ours" { c = $2; if (!(c in seen)) { seen[c] = 1; order[++rows] = c }
                    fr[c] = fr[c] " " frps; or[c] = or[c] " " $5; fc[c] = fc[c] " " fcpu; oc[c] = oc[c] " " $10
@@ -164,7 +171,7 @@ run_floor() {
   fi
   mkdir -p "$floor_work"
   floor_rows 3 "$floor_rows" "$floor_runs" "$floor_requests"
-  # The 200-cloud body (134 KB): where parsing is most of the cost.
+  # The 200-cloud body (99 KB): where parsing is most of the cost.
   floor_rows 200 16 "$floor_runs" $((floor_requests / 20))
   if ((!quick)) && command -v valgrind >/dev/null; then
     echo "instructions per request (callgrind, user space, N = 2 200 minus N = 200):"

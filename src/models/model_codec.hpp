@@ -152,6 +152,10 @@ private:
     // A name given twice in the object at the end of the first `frames` and `levels`: stops the events.
     bool repeated(std::size_t frames, std::size_t levels, std::string_view name, boost::system::error_code& ec);
     std::string path(std::size_t frames, std::size_t levels) const;  // of the first frames and levels
+    // The path of member `name` of the object at the end of the first `frames` and `levels`.
+    std::string member_path(std::size_t frames, std::size_t levels, std::string_view name) const;
+    // Every message's form: "<at>: <why>", `at` being "(root)" for the whole text.
+    static std::string message(std::string at, std::string_view why);
     static void append_key(std::string& path, std::string_view key);
 
     std::array<frame, max_frames> frames_{};
@@ -306,7 +310,7 @@ boost::json::value to_value(std::chrono::system_clock::time_point tp);
 
 template <class E>
 boost::json::value to_value(const wire_enum<E>& e) {
-    return to_value(e.has_unknown_text() ? e.unknown_text() : std::string(enum_wire_name(e.value())));
+    return boost::json::string_view(e.has_unknown_text() ? std::string_view(e.unknown_text()) : enum_wire_name(e.value()));
 }
 
 template <described_model T>

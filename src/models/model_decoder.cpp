@@ -58,7 +58,7 @@ model_decoder::model_decoder(json::value& out, json::storage_ptr sp) : storage_(
 
 model_decoder::frame* model_decoder::push(frame::kind what) {
     if (depth_ == max_frames) {  // not reached: models nest far less, and a value read as `any` is one frame
-        if (structure_error_.empty()) structure_error_ = path(depth_, levels_.size()) + ": nested too deeply";
+        if (structure_error_.empty()) structure_error_ = message(path(depth_, levels_.size()), "nested too deeply");
         return nullptr;
     }
     frame& f = frames_[depth_++];
@@ -206,10 +206,7 @@ bool model_decoder::key(std::string_view name, error_code& ec) {
 }
 
 bool model_decoder::repeated(std::size_t frames, std::size_t levels, std::string_view name, error_code& ec) {
-    structure_error_ = path(frames, levels);
-    append_key(structure_error_, name);
-    if (structure_error_.empty()) structure_error_ = "(root)";  // an empty name at the top
-    structure_error_ += ": member name given twice";
+    structure_error_ = message(member_path(frames, levels, name), "member name given twice");
     ec = errc::invalid_response;
     return false;
 }
@@ -224,9 +221,8 @@ bool model_decoder::object_end(std::size_t size, error_code&) {
         return true;
     }
     if (const std::uint64_t missing = f.reader->required & ~f.seen; missing != 0 && model_error_.empty()) {
-        std::string at = path(depth_ - 1, levels_.size());
-        append_key(at, f.reader->members[std::countr_zero(missing)].wire_name);
-        model_error_ = std::move(at) + ": missing required member";
+        const std::string_view name = f.reader->members[std::countr_zero(missing)].wire_name;
+        model_error_ = message(member_path(depth_ - 1, levels_.size(), name), "missing required member");
     }
     if (f.names != npos) --names_used_;
     --depth_;
@@ -247,13 +243,21 @@ bool model_decoder::array_end(std::size_t size, error_code&) {
 }
 
 bool model_decoder::refuse(std::string_view why) {
-    if (model_error_.empty()) {
-        model_error_ = path(depth_, levels_.size());
-        if (model_error_.empty()) model_error_ = "(root)";
-        model_error_ += ": ";
-        model_error_ += why;
-    }
+    if (model_error_.empty()) model_error_ = message(path(depth_, levels_.size()), why);
     return false;
+}
+
+std::string model_decoder::message(std::string at, std::string_view why) {
+    if (at.empty()) at = "(root)";
+    at += ": ";
+    at += why;
+    return at;
+}
+
+std::string model_decoder::member_path(std::size_t frames, std::size_t levels, std::string_view name) const {
+    std::string at = path(frames, levels);
+    append_key(at, name);
+    return at;
 }
 
 void model_decoder::append_key(std::string& path, std::string_view key) {
