@@ -29,7 +29,6 @@ if [[ -z "$build_dir" ]]; then
 fi
 fixtures=${PIECES_FIXTURES_DIR:-test/data}
 work=$(mktemp -d)
-chmod 755 "$work"  # nginx's worker (not root) reads the body from here
 
 if ((floor)); then
   trap 'stop_nginx; rm -rf "$work"' EXIT

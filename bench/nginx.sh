@@ -1,13 +1,17 @@
 # Sourced by the benchmark scripts: nginx as a server that is not the bottleneck, for the floor comparison.
 # start_nginx BODY_FILE WORK_DIR [PIN...]: one nginx worker serving BODY_FILE as GET /allocations
 # (application/json, keep-alive without limits) on a free loopback port, started under PIN (e.g. taskset -c 1);
-# its URL in $nginx_url, its master's pid in $nginx_pid. stop_nginx stops it.
+# its URL in $nginx_url, its master's pid in $nginx_pid; WORK_DIR holds its configuration and logs, the body is
+# served from a directory of its own. stop_nginx stops it and removes that directory.
 start_nginx() {
   local body=$1 work=$2 port conf
   shift 2
-  mkdir -p "$work/www" "$work/logs"
-  cp "$body" "$work/www/allocations"
-  chmod a+rx "$work" "$work/www" && chmod a+r "$work/www/allocations"  # nginx's worker is not root
+  mkdir -p "$work/logs"
+  # nginx's worker is not root: it reads the body from a directory of its own that anyone may enter (a checkout
+  # under a private directory, such as root's home or a mktemp -d, is closed to it).
+  nginx_www=$(mktemp -d)
+  cp "$body" "$nginx_www/allocations"
+  chmod 755 "$nginx_www" && chmod 644 "$nginx_www/allocations"
   for _ in $(seq 1 20); do
     port=$((20000 + RANDOM % 20000))
     conf="$work/nginx.conf"
@@ -25,7 +29,7 @@ http {
   default_type application/json;
   server {
     listen 127.0.0.1:$port;
-    root $work/www;
+    root $nginx_www;
     location = /allocations { }
   }
 }
@@ -48,8 +52,13 @@ CONF
 }
 
 stop_nginx() {
-  [[ -n "${nginx_pid:-}" ]] || return 0
-  kill "$nginx_pid" 2>/dev/null || true
-  wait "$nginx_pid" 2>/dev/null || true
-  nginx_pid=""
+  if [[ -n "${nginx_pid:-}" ]]; then
+    kill "$nginx_pid" 2>/dev/null || true
+    wait "$nginx_pid" 2>/dev/null || true
+    nginx_pid=""
+  fi
+  if [[ -n "${nginx_www:-}" ]]; then
+    rm -rf "$nginx_www"
+    nginx_www=""
+  fi
 }
