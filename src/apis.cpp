@@ -1,6 +1,7 @@
 // The eight endpoints: request building, status mapping, decoding, and completion in both forms (a code, or
 // an error_with_diagnostics exception).
 #include "client_impl.hpp"
+#include "http/retry_schedule.hpp"
 
 #include <pieces/detail/async_ops.hpp>
 #include <pieces/error.hpp>
@@ -109,12 +110,19 @@ void call(client_ptr impl, const char* endpoint, http_request req, call_options 
     if (opts.timeout && opts.timeout->count() <= 0)
         return fail_now<T>(impl, endpoint, errc::invalid_argument, caller, "call_options::timeout must be > 0",
                            std::move(handler));
+    if (opts.retry) {
+        if (const char* why = retry_policy_problem(*opts.retry))
+            return fail_now<T>(impl, endpoint, errc::invalid_argument, caller, std::string("call_options::") + why,
+                               std::move(handler));
+    }
     start_diagnostics(caller);
     const auto timeout = opts.timeout.value_or(impl->config().request_timeout);
+    const retry_policy& retry = opts.retry ? *opts.retry : impl->config().retry;
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto ex = asio::get_associated_executor(handler, impl->completion_executor);
     auto on_reply = [h = std::move(handler), caller, endpoint, own = diagnostics{}](error_code ec, http_response res) mutable {
         diagnostics* diag = diagnostics_for<Handler>(caller, own);
+        if (diag) diag->set_attempts(static_cast<int>(res.attempts));
         T out{};
         if (!ec) {
             if (diag) diag->set_http_status(static_cast<int>(res.status));
@@ -127,7 +135,7 @@ void call(client_ptr impl, const char* endpoint, http_request req, call_options 
         if (ec && diag) diag->set_endpoint(endpoint);
         deliver(h, ec, std::move(out), diag);
     };
-    impl->async_send(std::move(req), timeout,
+    impl->async_send(std::move(req), timeout, retry,
                      asio::bind_cancellation_slot(slot, asio::bind_executor(ex, std::move(on_reply))));
 }
 

@@ -1,4 +1,5 @@
 #include "client_impl.hpp"
+#include "http/retry_schedule.hpp"
 
 #include <pieces/client.hpp>
 #include <pieces/error.hpp>
@@ -31,6 +32,7 @@ boost::system::error_code validate_into(const client_config& cfg, diagnostics* d
         return fail(diag, errc::invalid_header_value, "access_token contains CR, LF or NUL");
     if (has_bad_header_char(cfg.user_agent))
         return fail(diag, errc::invalid_header_value, "user_agent contains CR, LF or NUL");
+    if (const char* problem = detail::retry_policy_problem(cfg.retry)) return fail(diag, errc::invalid_config, problem);
     std::string why;
     if (auto ec = detail::parse_base_url(cfg.url, url, why)) return fail(diag, errc::invalid_config, why);
     return {};

@@ -40,8 +40,10 @@ public:
     client_impl(boost::asio::any_io_executor ex, client_config cfg, base_url url);
     ~client_impl();
 
-    /// Sends one request; the handler gets the reply whatever its status, or a transport error.
-    void async_send(http_request req, std::chrono::milliseconds timeout, response_handler handler);
+    /// Sends one request, attempting it again as `retry` says (checked already); the handler gets the reply
+    /// whatever its status, or a transport error.
+    void async_send(http_request req, std::chrono::milliseconds timeout, const retry_policy& retry,
+                    response_handler handler);
 
     /// Ends every pending request with operation_aborted and closes idle connections.
     void cancel_all();

@@ -59,3 +59,32 @@ TEST_CASE("deadlines saturate instead of overflowing") {
     CHECK(to_clock_duration(milliseconds::min()) == clock_type::duration::min());
     CHECK(to_clock_duration(1500ms) == 1500ms);
 }
+
+TEST_CASE("reply fields: Retry-After, in seconds or as an HTTP date in its three forms") {
+    const auto now = sys_days{year{2026} / 11 / 24} + 12h;
+    CHECK(retry_after_delay("1", now) == 1s);
+    CHECK(retry_after_delay(" 120 ", now) == 120s);
+    CHECK(retry_after_delay("0", now) == 0s);
+    CHECK(retry_after_delay("99999999999999999999999", now) == seconds{1'000'000'000});
+    CHECK_FALSE(retry_after_delay("-1", now));
+    CHECK_FALSE(retry_after_delay("1.5", now));
+    CHECK_FALSE(retry_after_delay("", now));
+    CHECK_FALSE(retry_after_delay("soon", now));
+    CHECK(retry_after_delay("Tue, 24 Nov 2026 12:00:30 GMT", now) == 30s);
+    CHECK(retry_after_delay("Tuesday, 24-Nov-26 12:01:00 GMT", now) == 60s);
+    CHECK(retry_after_delay("Tue Nov 24 12:00:05 2026", now) == 5s);
+    CHECK(retry_after_delay("Tue, 24 Nov 2026 11:00:00 GMT", now) == 0s);  // in the past: at once
+    CHECK(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", now) == sys_days{year{1994} / 11 / 6} + 8h + 49min + 37s);
+    CHECK(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", now) == sys_days{year{1994} / 11 / 6} + 8h + 49min + 37s);
+    CHECK(parse_http_date("Sun Nov  6 08:49:37 1994", now) == sys_days{year{1994} / 11 / 6} + 8h + 49min + 37s);
+    CHECK(parse_http_date("Wed, 01-Jan-76 00:00:00 GMT", now) == sys_days{year{2076} / 1 / 1});  // 50 years ahead
+    CHECK(parse_http_date("Fri, 01-Jan-77 00:00:00 GMT", now) == sys_days{year{1977} / 1 / 1});  // more: the past
+    CHECK_FALSE(parse_http_date("Sun, 31 Feb 1994 08:49:37 GMT", now));
+    CHECK_FALSE(parse_http_date("Sun, 06 Nov 1994 24:00:00 GMT", now));
+    CHECK_FALSE(parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC", now));
+    CHECK_FALSE(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT ", now));
+    CHECK_FALSE(parse_http_date("Sun, 6 Nov 1994 08:49:37 GMT", now));
+    CHECK_FALSE(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT", now));
+    CHECK_FALSE(parse_http_date("Sun Nov 6 08:49:37 1994", now));
+    CHECK_FALSE(parse_http_date("", now));
+}

@@ -17,8 +17,18 @@ namespace {
 
 const error_code aborted = boost::asio::error::operation_aborted;
 const time_point t0 = time_point{} + 1h;  // simulated time
+
+reply_facts facts(unsigned status, bool keep_alive = true, bool bytes_after = false,
+                  std::optional<request_machine::clock_type::duration> retry_after = std::nullopt) {
+    reply_facts f;
+    f.status = status;
+    f.keep_alive = keep_alive;
+    f.bytes_after = bytes_after;
+    f.retry_after = retry_after;
+    return f;
+}
 const step_result ok{};
-const reply_facts ok_reply{200, true, false};
+const reply_facts ok_reply = facts(200, true, false);
 
 request_machine::params get_params() {
     request_machine::params p;
@@ -183,7 +193,7 @@ TEST_CASE("request machine: deadlines and connect_timeout in the lookup and the 
         check_release_then_done(m, m.on_written(ok, 120, t0 + 1000ms, false), false, errc::request_timeout);
         request_machine n = on_reused_connection();
         (void)n.on_written(ok, 120, t0 + 1ms, false);
-        check_release_then_done(n, n.on_read(ok, true, {100, true, false}, t0 + 1000ms, false), false,
+        check_release_then_done(n, n.on_read(ok, true, facts(100, true, false), t0 + 1000ms, false), false,
                                 errc::request_timeout);
         request_machine o = on_reused_connection();
         (void)o.on_written(ok, 120, t0 + 1ms, false);
@@ -362,7 +372,7 @@ TEST_CASE("request machine: the stale-connection retry rule") {
 }
 
 TEST_CASE("request machine: interim replies, up to a bound") {
-    const reply_facts interim{100, true, false};
+    const reply_facts interim = facts(100, true, false);
     SECTION("32 interim replies, then the real one") {
         request_machine m = on_reused_connection();
         (void)m.on_written(ok, 120, t0 + 1ms, false);
@@ -383,7 +393,7 @@ TEST_CASE("request machine: interim replies, up to a bound") {
     SECTION("101 is not interim: it ends the request and the connection") {
         request_machine m = on_reused_connection();
         (void)m.on_written(ok, 120, t0 + 1ms, false);
-        check_release_then_done(m, m.on_read(ok, true, {101, true, false}, t0 + 2ms, false), false, {});
+        check_release_then_done(m, m.on_read(ok, true, facts(101, true, false), t0 + 2ms, false), false, {});
         CHECK(m.status() == 101);
     }
 }
@@ -392,17 +402,17 @@ TEST_CASE("request machine: whether the connection is kept after the reply") {
     SECTION("Connection: close") {
         request_machine m = on_reused_connection();
         (void)m.on_written(ok, 120, t0 + 1ms, false);
-        check_release_then_done(m, m.on_read(ok, true, {200, false, false}, t0 + 2ms, false), false, {});
+        check_release_then_done(m, m.on_read(ok, true, facts(200, false, false), t0 + 2ms, false), false, {});
     }
     SECTION("bytes after the reply") {
         request_machine m = on_reused_connection();
         (void)m.on_written(ok, 120, t0 + 1ms, false);
-        check_release_then_done(m, m.on_read(ok, true, {200, true, true}, t0 + 2ms, false), false, {});
+        check_release_then_done(m, m.on_read(ok, true, facts(200, true, true), t0 + 2ms, false), false, {});
     }
     SECTION("an error status keeps a healthy connection") {
         request_machine m = on_reused_connection();
         (void)m.on_written(ok, 120, t0 + 1ms, false);
-        check_release_then_done(m, m.on_read(ok, true, {500, true, false}, t0 + 2ms, false), true, {});
+        check_release_then_done(m, m.on_read(ok, true, facts(500, true, false), t0 + 2ms, false), true, {});
         CHECK(m.status() == 500);
     }
     SECTION("max_requests_per_connection: the last request says Connection: close and the connection goes") {

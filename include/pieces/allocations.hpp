@@ -10,6 +10,7 @@
 #include <pieces/models/user_profile.hpp>
 #include <pieces/models/json.hpp>
 #include <pieces/client_config.hpp>
+#include <pieces/retry_policy.hpp>
 #include <pieces/call_options.hpp>
 #include <pieces/pool_stats.hpp>
 #include <pieces/client.hpp>

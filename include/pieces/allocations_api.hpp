@@ -25,8 +25,12 @@ namespace pieces {
 /// **Errors.** Every failure has a specific code (`pieces::errc`): the statuses each method names, then
 /// `unexpected_status`, `invalid_response` (a 2xx that is not the promised model), `malformed_http`,
 /// `response_too_large`, `connection_closed`, `request_timeout`, `connection_failed`, `invalid_argument` (a
-/// per-call timeout <= 0), `client_closed`, `operation_aborted`. `call_options::diag` (or the exception) says
-/// more; the server's text there is untrusted.
+/// per-call timeout <= 0 or an unusable per-call retry policy), `client_closed`, `operation_aborted`.
+/// `call_options::diag` (or the exception) says more; the server's text there is untrusted.
+///
+/// **Retries.** Off by default; `client_config::retry`, or `call_options::retry` per call, attempts a 504, a
+/// failed connection or one closed before any reply again (POSTs only when opted in), all within the one
+/// deadline: see `retry_policy`.
 ///
 /// **Cancellation.** Terminal cancellation through the token's cancellation slot ends the operation promptly
 /// with `operation_aborted`; the connection in use is closed. `client::cancel()` ends all of them.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <pieces/diagnostics.hpp>
+#include <pieces/retry_policy.hpp>
 
 #include <chrono>
 #include <optional>
@@ -11,7 +12,10 @@ namespace pieces {
 struct call_options {
     /// Overrides `client_config::request_timeout` for this call.
     std::optional<std::chrono::milliseconds> timeout;
-    /// Filled on failure (HTTP status, endpoint, server text) when set. Must outlive the operation.
+    /// Overrides `client_config::retry` for this call (e.g. to let one POST be attempted again).
+    std::optional<retry_policy> retry;
+    /// Filled on failure (HTTP status, endpoint, server text) when set, and with the attempts made on success too.
+    /// Must outlive the operation.
     /// The throwing awaitable forms put the diagnostics in the exception instead.
     diagnostics* diag = nullptr;
 };

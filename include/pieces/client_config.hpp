@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pieces/diagnostics.hpp>
+#include <pieces/retry_policy.hpp>
 #include <pieces/version.hpp>
 
 #include <boost/system/error_code.hpp>
@@ -34,6 +35,8 @@ struct client_config {
     std::chrono::milliseconds request_timeout{30'000};
     /// The connection pool's settings.
     pool_params pool;
+    /// Attempting failed requests again: off by default (`max_attempts = 1`).
+    retry_policy retry;
     /// Largest reply body accepted (default 8 MiB); larger ends in `errc::response_too_large`.
     std::size_t max_body_size = 8 * 1024 * 1024;
     /// Largest reply header accepted (default 16 KiB).

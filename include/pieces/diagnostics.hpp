@@ -27,6 +27,8 @@ public:
     const std::string& server_message() const noexcept { return server_message_; }
     /// Written by this library: what exactly failed.
     const std::string& client_message() const noexcept { return client_message_; }
+    /// Attempts made by the retry policy, the first included (1 without retries; 0 when none was begun).
+    int attempts() const noexcept { return attempts_; }
 
     /// Forgets everything (the library clears the caller's diagnostics when an operation starts).
     void clear() { *this = diagnostics{}; }
@@ -41,6 +43,8 @@ public:
     }
     /// Set by the library: what exactly failed.
     void set_client_message(std::string m) { client_message_ = std::move(m); }
+    /// Set by the library: the attempts made.
+    void set_attempts(int n) noexcept { attempts_ = n; }
 
     friend bool operator==(const diagnostics&, const diagnostics&) = default;
 
@@ -49,6 +53,7 @@ private:
     std::string endpoint_;
     std::string server_message_;
     std::string client_message_;
+    int attempts_ = 0;
 };
 
 }  // namespace pieces

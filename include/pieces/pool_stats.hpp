@@ -10,7 +10,7 @@ struct pool_stats {
     std::uint64_t connections_opened = 0;  ///< TCP connections established.
     std::uint64_t connections_reused = 0;  ///< Requests sent on an already-used connection.
     std::uint64_t connections_closed = 0;  ///< Connections closed (errors, limits, idle expiry, shutdown).
-    std::uint64_t retries = 0;             ///< Requests retried after a stale keep-alive connection failed.
+    std::uint64_t retries = 0;             ///< Attempts after the first: after a stale kept-alive connection, or by the retry policy.
     std::size_t connections_open = 0;      ///< Open now (idle or leased).
     std::size_t requests_in_flight = 0;    ///< Holding a connection now.
     std::size_t requests_waiting = 0;      ///< Waiting for a connection now.

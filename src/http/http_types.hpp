@@ -26,6 +26,7 @@ struct http_response {
     std::string body;
     bool json_content = false;  // Content-Type is a JSON type
     std::string error_detail;   // on failure: what the transport saw (e.g. the Beast parser's message)
+    unsigned attempts = 0;      // attempts made under the retry policy, the first included
 };
 
 using response_handler = boost::asio::any_completion_handler<void(boost::system::error_code, http_response)>;

@@ -1,7 +1,10 @@
 #include "reply_fields.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 
 namespace pieces::detail {
 namespace {
@@ -19,7 +22,111 @@ std::string_view trim(std::string_view s) noexcept {
     return s;
 }
 
+// Reads exactly `n` digits at `pos`.
+bool digits(std::string_view s, std::size_t& pos, std::size_t n, int& out) noexcept {
+    if (pos + n > s.size()) return false;
+    out = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const char c = s[pos + i];
+        if (c < '0' || c > '9') return false;
+        out = out * 10 + (c - '0');
+    }
+    pos += n;
+    return true;
+}
+
+bool literal(std::string_view s, std::size_t& pos, std::string_view text) noexcept {
+    if (s.substr(pos, text.size()) != text) return false;
+    pos += text.size();
+    return true;
+}
+
+// A three-letter month name, as 1..12.
+bool month_name(std::string_view s, std::size_t& pos, unsigned& out) noexcept {
+    static constexpr std::array<std::string_view, 12> names{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const auto it = std::find(names.begin(), names.end(), s.substr(pos, 3));
+    if (it == names.end()) return false;
+    out = static_cast<unsigned>(it - names.begin()) + 1;
+    pos += 3;
+    return true;
+}
+
+// "HH:MM:SS" (60 allowed for a leap second).
+bool time_of_day(std::string_view s, std::size_t& pos, std::chrono::seconds& out) noexcept {
+    int h = 0, m = 0, sec = 0;
+    if (!digits(s, pos, 2, h) || !literal(s, pos, ":") || !digits(s, pos, 2, m) || !literal(s, pos, ":") ||
+        !digits(s, pos, 2, sec) || h > 23 || m > 59 || sec > 60)
+        return false;
+    out = std::chrono::hours{h} + std::chrono::minutes{m} + std::chrono::seconds{sec};
+    return true;
+}
+
+// The day name before `pos`'s comma or space: its text is not checked against the date (RFC 9110 lets a
+// recipient ignore it), only that it is letters.
+bool day_name(std::string_view s, std::size_t& pos, char ends_with) noexcept {
+    const auto end = s.find(ends_with);
+    if (end == std::string_view::npos || end < 3 || end > 9) return false;
+    for (std::size_t i = 0; i < end; ++i)
+        if (!std::isalpha(static_cast<unsigned char>(s[i]))) return false;
+    pos = end + 1;
+    return true;
+}
+
 }  // namespace
+
+std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view s,
+                                                                     std::chrono::system_clock::time_point now) noexcept {
+    using namespace std::chrono;
+    std::size_t pos = 0;
+    int d = 0, y = 0;
+    unsigned mo = 0;
+    seconds tod{};
+    if (s.find(',') != std::string_view::npos) {
+        if (!day_name(s, pos, ',') || !literal(s, pos, " ") || !digits(s, pos, 2, d)) return std::nullopt;
+        if (literal(s, pos, " ")) {  // IMF-fixdate
+            if (!month_name(s, pos, mo) || !literal(s, pos, " ") || !digits(s, pos, 4, y)) return std::nullopt;
+        } else {  // RFC 850
+            if (!literal(s, pos, "-") || !month_name(s, pos, mo) || !literal(s, pos, "-") || !digits(s, pos, 2, y))
+                return std::nullopt;
+            const int this_year = static_cast<int>(year_month_day{floor<days>(now)}.year());
+            y += this_year / 100 * 100;
+            if (y > this_year + 50) y -= 100;
+        }
+        if (!literal(s, pos, " ") || !time_of_day(s, pos, tod) || !literal(s, pos, " GMT")) return std::nullopt;
+    } else {  // asctime: "Sun Nov  6 08:49:37 1994"
+        if (!day_name(s, pos, ' ') || !month_name(s, pos, mo) || !literal(s, pos, " ")) return std::nullopt;
+        if (literal(s, pos, " ")) {
+            if (!digits(s, pos, 1, d)) return std::nullopt;
+        } else if (!digits(s, pos, 2, d)) {
+            return std::nullopt;
+        }
+        if (!literal(s, pos, " ") || !time_of_day(s, pos, tod) || !literal(s, pos, " ") || !digits(s, pos, 4, y))
+            return std::nullopt;
+    }
+    if (pos != s.size()) return std::nullopt;
+    const year_month_day ymd{year{y}, month{mo}, day{static_cast<unsigned>(d)}};
+    if (!ymd.ok()) return std::nullopt;
+    return sys_days{ymd} + tod;
+}
+
+std::optional<std::chrono::seconds> retry_after_delay(std::string_view v, std::chrono::system_clock::time_point now) noexcept {
+    using namespace std::chrono;
+    constexpr std::uint64_t most = 1'000'000'000;
+    v = trim(v);
+    if (!v.empty() && v.front() >= '0' && v.front() <= '9') {
+        std::uint64_t n = 0;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (end != v.data() + v.size()) return std::nullopt;
+        if (ec == std::errc::result_out_of_range) return seconds{most};  // only digits, too many of them
+        if (ec != std::errc{}) return std::nullopt;
+        return seconds{static_cast<seconds::rep>(std::min(n, most))};
+    }
+    const auto when = parse_http_date(v, now);
+    if (!when) return std::nullopt;
+    if (*when <= now) return seconds{0};
+    return std::min(ceil<seconds>(*when - now), seconds{most});
+}
 
 bool is_json_type(std::string_view content_type) noexcept {
     const auto type = trim(content_type.substr(0, content_type.find(';')));

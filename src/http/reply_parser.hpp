@@ -1,5 +1,5 @@
-// Private: reads one reply and keeps only what the client uses (the status, Content-Type, Keep-Alive and the
-// body), so no header fields container is built per reply. Beast's basic_parser does the HTTP (framing,
+// Private: reads one reply and keeps only what the client uses (the status, Content-Type, Keep-Alive,
+// Retry-After and the body), so no header fields container is built per reply. Beast's basic_parser does the HTTP (framing,
 // chunked encoding, limits, keep-alive).
 #pragma once
 
@@ -17,6 +17,7 @@ public:
     unsigned status() const noexcept { return status_; }
     const std::string& content_type() const noexcept { return content_type_; }
     const std::string& keep_alive_field() const noexcept { return keep_alive_; }
+    const std::string& retry_after_field() const noexcept { return retry_after_; }
 
 private:
     using error_code = boost::system::error_code;
@@ -28,6 +29,7 @@ private:
     void on_field_impl(field name, string_view, string_view value, error_code&) override {
         if (name == field::content_type) content_type_.assign(value.data(), value.size());
         else if (name == field::keep_alive) keep_alive_.assign(value.data(), value.size());
+        else if (name == field::retry_after) retry_after_.assign(value.data(), value.size());
     }
     void on_header_impl(error_code&) override {}
     void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
@@ -48,6 +50,7 @@ private:
     unsigned status_ = 0;
     std::string content_type_;
     std::string keep_alive_;
+    std::string retry_after_;
 };
 
 }  // namespace pieces::detail

@@ -36,11 +36,18 @@ request_action request_machine::timeout_or_cancel(bool cancelled) {
     return finish(cancelled ? aborted : error_code(errc::request_timeout));
 }
 
-request_action request_machine::start(clock_type::time_point now, bool cancelled) {
-    if (cancelled || now >= p_.deadline) return timeout_or_cancel(cancelled);
+request_action request_machine::acquire_step(bool fresh, bool is_retry) {
     request_action a;
     a.step = request_step::acquire;
+    a.want_fresh = fresh;
+    a.is_retry = is_retry;
     return a;
+}
+
+request_action request_machine::start(clock_type::time_point now, bool cancelled) {
+    if (cancelled || now >= p_.deadline) return timeout_or_cancel(cancelled);
+    attempt_ = 1;
+    return acquire_step(false, false);
 }
 
 request_action request_machine::on_acquired(pool_answer answer, bool connected, bool needs_lookup,
@@ -96,9 +103,44 @@ request_action request_machine::write_step() {
     return a;
 }
 
-// A lookup or connect that ran out of time: the request's deadline, or pool.connect_timeout before it.
-request_action request_machine::fail_step(const step_result& r) {
-    return release_then(false, after_release::finish, r.ec, r.detail);
+// A lookup or connect that failed (a refused connection, an unknown host).
+request_action request_machine::fail_step(const step_result& r, clock_type::time_point now) {
+    return end_attempt(false, r.ec, r.detail, r.ec == errc::connection_failed ? retryable::connection_failed : retryable::no,
+                       now);
+}
+
+const char* request_machine::describe(retryable why) noexcept {
+    switch (why) {
+    case retryable::gateway_timeout: return "HTTP 504";
+    case retryable::connection_failed: return "a failed connection";
+    case retryable::connection_closed: return "a connection closed before any reply";
+    case retryable::no: break;
+    }
+    return "a failure";
+}
+
+// An attempt ended in `ec` (or a reply with a status the policy may retry): the request ends with it, unless the
+// retry policy attempts it again after a backoff that fits before the deadline. When the backoff does not fit, the
+// request waits out its deadline and ends in request_timeout, without another attempt.
+request_action request_machine::end_attempt(bool reusable, error_code ec, std::string detail, retryable why,
+                                            clock_type::time_point now, std::optional<clock_type::duration> retry_after) {
+    const retry_policy& rp = p_.retry;
+    const bool policy_retries = (why == retryable::gateway_timeout && rp.on_gateway_timeout) ||
+                                (why == retryable::connection_failed && rp.on_connection_failed) ||
+                                (why == retryable::connection_closed && rp.on_connection_closed);
+    if (!policy_retries || attempt_ >= rp.max_attempts || !(p_.is_get || rp.retry_posts) || now >= p_.deadline)
+        return release_then(reusable, after_release::finish, ec, std::move(detail));
+    const auto wait = backoff_before(rp, attempt_ + 1, retry_after, jitter_);
+    if (wait >= p_.deadline - now) {
+        backoff_until_ = p_.deadline;
+        gave_up_ = "attempt " + std::to_string(attempt_) + " ended in " + describe(why) +
+                   "; the wait before the next (" +
+                   std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count()) +
+                   " ms) would end after the deadline";
+    } else {
+        backoff_until_ = now + wait;
+    }
+    return release_then(reusable, after_release::back_off);
 }
 
 request_action request_machine::on_resolved(const step_result& r, clock_type::time_point now, bool cancelled) {
@@ -106,10 +148,10 @@ request_action request_machine::on_resolved(const step_result& r, clock_type::ti
     const bool out_of_time = r.ec == errc::request_timeout || (!r.ec && now >= connect_deadline_);
     if (out_of_time) {
         if (connect_deadline_ >= p_.deadline) return release_then(false, after_release::finish, errc::request_timeout);
-        return release_then(false, after_release::finish, errc::connection_failed,
-                            "resolving " + p_.host + " took longer than pool.connect_timeout");
+        return end_attempt(false, errc::connection_failed, "resolving " + p_.host + " took longer than pool.connect_timeout",
+                           retryable::connection_failed, now);
     }
-    if (r.ec) return fail_step(r);
+    if (r.ec) return fail_step(r, now);
     return connect_or_resolve(false);
 }
 
@@ -117,10 +159,11 @@ request_action request_machine::on_connected(const step_result& r, clock_type::t
     if (r.ec == aborted || (r.ec && cancelled)) return release_then(false, after_release::finish, aborted);
     if (r.ec == errc::request_timeout) {
         if (connect_deadline_ >= p_.deadline) return release_then(false, after_release::finish, errc::request_timeout);
-        return release_then(false, after_release::finish, errc::connection_failed,
-                            "connect to " + p_.authority + " took longer than pool.connect_timeout");
+        return end_attempt(false, errc::connection_failed,
+                           "connect to " + p_.authority + " took longer than pool.connect_timeout",
+                           retryable::connection_failed, now);
     }
-    if (r.ec) return fail_step(r);
+    if (r.ec) return fail_step(r, now);
     // A fresh connection nobody wrote to is worth keeping.
     if (cancelled) return release_then(true, after_release::finish, aborted);
     if (now >= p_.deadline) return release_then(true, after_release::finish, errc::request_timeout);
@@ -132,7 +175,9 @@ request_action request_machine::on_written(const step_result& r, std::size_t byt
     written_ = bytes;
     if (r.ec) {
         if (may_retry(r, false, cancelled)) return release_then(false, after_release::acquire_fresh);
-        return release_then(false, after_release::finish, cancelled ? aborted : r.ec, r.detail);
+        if (cancelled) return release_then(false, after_release::finish, aborted);
+        return end_attempt(false, r.ec, r.detail,
+                           r.ec == errc::connection_closed ? retryable::connection_closed : retryable::no, now);
     }
     return read_step(now, cancelled);
 }
@@ -158,8 +203,9 @@ request_action request_machine::on_read(const step_result& r, bool got_some, con
                                         clock_type::time_point now, bool cancelled) {
     if (r.ec) {
         if (may_retry(r, got_some, cancelled)) return release_then(false, after_release::acquire_fresh);
-        return release_then(false, after_release::finish, cancelled && r.ec != errc::request_timeout ? aborted : r.ec,
-                            r.detail);
+        if (cancelled && r.ec != errc::request_timeout) return release_then(false, after_release::finish, aborted);
+        const bool closed_early = r.ec == errc::connection_closed && !got_some;
+        return end_attempt(false, r.ec, r.detail, closed_early ? retryable::connection_closed : retryable::no, now);
     }
     if (reply.status >= 100 && reply.status < 200 && reply.status != 101) {  // interim: read the real one
         if (++interim_ > p_.max_interim_replies)
@@ -170,20 +216,43 @@ request_action request_machine::on_read(const step_result& r, bool got_some, con
     // The whole reply is here: a cancellation that arrives now changes nothing.
     status_ = reply.status;
     const bool reusable = reply.keep_alive && !last_ && reply.status != 101 && !reply.bytes_after;
+    if (reply.status == 504)
+        return end_attempt(reusable, {}, {}, retryable::gateway_timeout, now, reply.retry_after);
     return release_then(reusable, after_release::finish);
 }
 
 request_action request_machine::on_released(clock_type::time_point now, bool cancelled) {
     holding_ = false;
     if (next_ == after_release::finish) return finish(final_ec_, std::move(final_detail_));
+    if (next_ == after_release::back_off) {
+        if (cancelled) return finish(aborted);
+        if (now >= backoff_until_) return on_backoff_ended(now, cancelled);
+        request_action a;
+        a.step = request_step::backoff;
+        a.until = backoff_until_;
+        return a;
+    }
     retried_ = true;
     written_ = 0;
     interim_ = 0;
     if (cancelled || now >= p_.deadline) return timeout_or_cancel(cancelled);
-    request_action a;
-    a.step = request_step::acquire;
-    a.want_fresh = true;
-    return a;
+    return acquire_step(true, true);
+}
+
+request_action request_machine::on_backoff_ended(clock_type::time_point now, bool cancelled) {
+    if (cancelled) return finish(aborted);
+    if (now < backoff_until_) {  // woken early (never by the transport's timer): wait the rest
+        request_action a;
+        a.step = request_step::backoff;
+        a.until = backoff_until_;
+        return a;
+    }
+    if (now >= p_.deadline || !gave_up_.empty()) return finish(errc::request_timeout, std::move(gave_up_));
+    ++attempt_;
+    retried_ = false;
+    written_ = 0;
+    interim_ = 0;
+    return acquire_step(false, true);
 }
 
 }  // namespace pieces::detail

@@ -1,14 +1,20 @@
 // Private: the life of one request as a state machine, free of I/O. It is told what happened (a connection
 // was granted, the lookup ended, n bytes were written, a reply arrived, the time now, a cancellation) and
 // answers what to do next; the transport does the I/O. So every path (deadlines, cancellation between and
-// during steps, the stale-connection retry rule, the interim-reply bound, the keep-alive decision) is tested
-// without sockets or clocks.
+// during steps, the stale-connection retry rule, the retry policy and its backoff, the interim-reply bound, the
+// keep-alive decision) is tested without sockets or clocks.
 #pragma once
+
+#include "retry_schedule.hpp"
+
+#include <pieces/retry_policy.hpp>
 
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -23,6 +29,7 @@ enum class request_step {
     write,             ///< send the request, until `until` (`Connection: close` when `last_on_connection`)
     read,              ///< read one reply (header and body), until `until`
     release,           ///< give the connection (or a granted slot) back, `reusable` or not, then `on_released`
+    backoff,           ///< wait until `until` (or a cancellation) before the next attempt, then `on_backoff_ended`
     done,              ///< complete with `ec` (and `detail` for the diagnostics)
 };
 
@@ -30,6 +37,7 @@ struct request_action {
     request_step step = request_step::done;
     std::chrono::steady_clock::time_point until{};
     bool want_fresh = false;          // acquire
+    bool is_retry = false;            // acquire: a later attempt (the stale-connection re-send, or the policy's)
     bool last_on_connection = false;  // write
     bool reusable = false;            // release
     boost::system::error_code ec;     // done
@@ -59,6 +67,7 @@ struct reply_facts {
     unsigned status = 0;
     bool keep_alive = true;      ///< HTTP/1.1 keep-alive, no `Connection: close`
     bool bytes_after = false;    ///< bytes arrived after the reply (buffered): the connection is not reusable
+    std::optional<std::chrono::steady_clock::duration> retry_after;  ///< the reply's `Retry-After`, as a wait
 };
 
 class request_machine {
@@ -73,9 +82,11 @@ public:
         int max_interim_replies = 32;                ///< 1xx replies skipped before the real one, at most
         std::string host;                            ///< the host name, for the diagnostics of a lookup
         std::string authority;                       ///< host[:port], for the diagnostics of a connect
+        retry_policy retry;                          ///< checked already (retry_policy_problem)
+        std::uint64_t jitter_seed = 0;               ///< this request's own jitter
     };
 
-    explicit request_machine(params p) noexcept : p_(std::move(p)) {}
+    explicit request_machine(params p) noexcept : p_(std::move(p)), jitter_(p_.jitter_seed) {}
 
     /// The first step.
     request_action start(clock_type::time_point now, bool cancelled);
@@ -96,19 +107,25 @@ public:
                            bool cancelled);
     /// The connection or grant of the last `release` was given back.
     request_action on_released(clock_type::time_point now, bool cancelled);
+    /// The wait of a `backoff` step ended (its time came, the deadline passed, or a cancellation).
+    request_action on_backoff_ended(clock_type::time_point now, bool cancelled);
 
     /// The final reply's status (when `done` came without an error).
     unsigned status() const noexcept { return status_; }
-    /// Re-sent once on a fresh connection after a stale one.
+    /// Re-sent on a fresh connection after a stale one (in the current attempt).
     bool retried() const noexcept { return retried_; }
+    /// Attempts begun under the retry policy, the first included (a stale-connection re-send is part of its attempt).
+    unsigned attempts() const noexcept { return attempt_; }
 
 private:
-    enum class after_release { acquire_fresh, finish };
+    enum class after_release { acquire_fresh, back_off, finish };
+    /// The outcomes a retry policy may attempt again.
+    enum class retryable { no, gateway_timeout, connection_failed, connection_closed };
 
     request_action finish(boost::system::error_code ec, std::string detail = {});
     request_action release_then(bool reusable, after_release next, boost::system::error_code ec = {},
                                 std::string detail = {});
-    request_action fail_step(const step_result& r);
+    request_action fail_step(const step_result& r, clock_type::time_point now);
     request_action proceed_on_connection(bool connected, bool needs_lookup, std::size_t requests_served,
                                          clock_type::time_point now);
     request_action connect_or_resolve(bool needs_lookup);
@@ -116,6 +133,10 @@ private:
     request_action read_step(clock_type::time_point now, bool cancelled);
     bool may_retry(const step_result& r, bool got_some, bool cancelled) const;
     request_action timeout_or_cancel(bool cancelled);
+    request_action end_attempt(bool reusable, boost::system::error_code ec, std::string detail, retryable why,
+                               clock_type::time_point now, std::optional<clock_type::duration> retry_after = {});
+    request_action acquire_step(bool fresh, bool is_retry);
+    static const char* describe(retryable why) noexcept;
 
     params p_;
     clock_type::time_point connect_deadline_{};
@@ -123,6 +144,10 @@ private:
     bool reused_ = false;          // the held connection carried replies before
     bool last_ = false;            // this request is the connection's last
     bool retried_ = false;
+    unsigned attempt_ = 0;
+    jitter_source jitter_;
+    clock_type::time_point backoff_until_{};
+    std::string gave_up_;          // why no further attempt fits before the deadline
     std::size_t written_ = 0;
     int interim_ = 0;
     unsigned status_ = 0;

@@ -24,6 +24,7 @@
 #include <exception>
 #include <new>
 #include <optional>
+#include <random>
 #include <string>
 
 namespace pieces::detail {
@@ -62,6 +63,7 @@ struct request_state : deadline_entry {
     std::shared_ptr<client_impl> impl;
     http_request req;
     std::chrono::milliseconds timeout{};
+    retry_policy retry;
     response_handler handler;
     asio::any_completion_executor work;  // keeps the handler's executor busy while we run
     asio::cancellation_signal signal;    // emitted on the strand (by cancel_forwarder or cancel_all)
@@ -76,6 +78,7 @@ struct request_state : deadline_entry {
     request_step awaiting = request_step::acquire;  // the step whose completion comes next
     std::optional<lease> held;                      // gives the slot back on every path
     std::optional<timed_waiter> waiter;
+    std::optional<asio::steady_timer> backoff_timer;  // made on a request's first backoff
     std::optional<reply_parser> parser;
     http_response response;
 };
@@ -117,6 +120,12 @@ struct pending_resolution {
 };
 
 void complete(std::shared_ptr<request_state> st, error_code ec);
+
+// A different jitter seed for each request: a per-thread sequence, started from the system's entropy.
+std::uint64_t next_jitter_seed() {
+    thread_local std::uint64_t state = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+    return state += 0x9e3779b97f4a7c15ULL;
+}
 
 // The completion handler of every step: carries the request from one step to the next, on the strand, with
 // the request's own cancellation slot (fed from the caller's, see cancel_forwarder).
@@ -161,6 +170,8 @@ private:
             p.max_requests_per_connection = cfg.pool.max_requests_per_connection;
             p.host = st->impl->url().host;
             p.authority = st->impl->url().host_header;
+            p.retry = st->retry;
+            if (p.retry.max_attempts > 1) p.jitter_seed = next_jitter_seed();
             st->machine.emplace(std::move(p));
             return m().start(now, cancelled());
         }
@@ -176,6 +187,7 @@ private:
         case request_step::connect: return m().on_connected(connect_result(ec), now, cancelled());
         case request_step::write: return m().on_written(io_result(ec), n, now, cancelled());
         case request_step::read: return on_reply(ec, now);
+        case request_step::backoff: return m().on_backoff_ended(now, cancelled());
         case request_step::release:
         case request_step::done: break;
         }
@@ -246,6 +258,10 @@ private:
             st->response.json_content = is_json_type(p.content_type());
             c.idle_limit = idle_limit_for(cfg.pool.idle_timeout, keep_alive_timeout(p.keep_alive_field()));
         }
+        if (facts.status == 504 && !p.retry_after_field().empty()) {
+            if (const auto wait = retry_after_delay(p.retry_after_field(), std::chrono::system_clock::now()))
+                facts.retry_after = std::chrono::duration_cast<clock_type::duration>(*wait);
+        }
         st->parser.reset();
         return m().on_read(step_result{}, got_some, facts, now, cancelled());
     }
@@ -258,7 +274,7 @@ private:
             const auto now = clock::now();
             switch (act.step) {
             case request_step::acquire: {
-                if (act.want_fresh) ++impl.retries;
+                if (act.is_retry) ++impl.retries;
                 const auto answer = take_from_pool(impl, st->held, act.want_fresh);
                 if (st->held) {
                     auto& c = st->held->conn();
@@ -320,6 +336,14 @@ private:
                 http::async_read(c.stream, c.buffer, *st->parser, std::move(*this));
                 return;
             }
+            case request_step::backoff: {
+                if (!st->backoff_timer) st->backoff_timer.emplace(impl.strand);
+                st->backoff_timer->expires_at(act.until);
+                st->awaiting = request_step::backoff;
+                auto& timer = *st->backoff_timer;
+                timer.async_wait(std::move(*this));
+                return;
+            }
             case request_step::release:
                 st->held->give_back(act.reusable);
                 st->held.reset();
@@ -327,6 +351,7 @@ private:
                 continue;
             case request_step::done:
                 if (act.ec) st->response.error_detail = std::move(act.detail);
+                st->response.attempts = m().attempts();
                 complete(std::move(st), act.ec);
                 return;
             }
@@ -420,13 +445,15 @@ struct cancel_forwarder {
 
 }  // namespace
 
-void client_impl::async_send(http_request req, std::chrono::milliseconds timeout, response_handler handler) {
+void client_impl::async_send(http_request req, std::chrono::milliseconds timeout, const retry_policy& retry,
+                             response_handler handler) {
     // From the thread's recycled blocks: a request's state is one block, reused by the next request.
     auto st = std::allocate_shared<request_state>(asio::recycling_allocator<request_state>(), std::move(handler));
     st->impl = shared_from_this();
     st->req = std::move(req);
     st->deadline = deadline_after(clock_type::now(), timeout);
     st->timeout = timeout;
+    st->retry = retry;
     st->work = asio::prefer(asio::get_associated_executor(st->handler, completion_executor),
                             asio::execution::outstanding_work.tracked);
     if (closed) {  // refused; completed from the strand, never inside this call
