@@ -6,6 +6,9 @@
 # Then the snapshot-polling benchmark against the emulator as a separate process (pinned to another core
 # than the client when two are available), with the 3-cloud fixture and a 200-cloud body, and its peers on
 # the same server, body and P: the official TypeScript SDK on node, and wrk (the machine's HTTP limit).
+# Last the watcher's fan-out (bench/watch_fanout.cpp): N subscribers on one watcher, beside N polling loops
+# without one (the yardstick for requests and memory) and N coroutines woken from N timers (the floor for
+# waking N coroutines).
 # Usage: bench/run.sh [--quick] [--floor-only] [--url URL] [--build-dir DIR]
 #   --quick          about a minute: fewer rows and requests
 #   --floor-only     the floor comparison only
@@ -30,11 +33,12 @@ done
 if [[ -z "$build_dir" ]]; then
   scripts/deps.sh --with-node --with-wrk --with-nginx --with-valgrind
   cmake --preset release >/dev/null
-  cmake --build --preset release --target snapshot_polling pieces-os-emulator >/dev/null
+  cmake --build --preset release --target snapshot_polling watch_fanout pieces-os-emulator >/dev/null
   build_dir=build/release
 fi
 fixtures=${PIECES_FIXTURES_DIR:-test/data}
 bench=$build_dir/bench/snapshot_polling
+fanout=$build_dir/bench/watch_fanout
 emulator=$build_dir/pieces-os-emulator
 work=$build_dir/bench/peers
 
@@ -222,3 +226,30 @@ start_emulator "$seed200"
 # ~40x the bytes per reply: fewer requests, so the full run stays within 10 minutes
 run_body 200-cloud "$server_url" $((requests / 10)) $((requests / 50))
 rm -f "$seed200"
+
+# run_watch N INTERVAL_MS CHANGES: the three modes of watch_fanout against the 3-cloud emulator, in a table.
+run_watch() {
+  local csv mode
+  csv=$(mktemp)
+  echo "== watcher: $1 subscribers, interval $2 ms, $3 changes (each made through the API, seen by all)"
+  for mode in watcher loops timers; do
+    "${client_pin[@]}" "$fanout" --url "$server_url" --mode "$mode" --subscribers "$1" --interval "$2" --changes "$3" >> "$csv"
+  done
+  awk -F, '
+    { req[$1] = $3; rss[$1] = $4; p50[$1] = $5; p99[$1] = $6 }
+    END {
+      printf "%-36s %18s %15s %13s %13s\n", "", "requests/interval", "RSS/subscriber", "woken p50 ms", "woken p99 ms"
+      split("watcher loops timers", order, " ")
+      names["watcher"] = "ours: one watcher"; names["loops"] = "yardstick: a polling loop each"
+      names["timers"] = "floor: a timer each, all fired"
+      for (i = 1; i <= 3; ++i) { m = order[i]
+        printf "%-36s %18s %13s B %13s %13s\n", names[m], (req[m] == "" ? "-" : req[m]), rss[m],
+               (p50[m] == "" ? "-" : p50[m]), (p99[m] == "" ? "-" : p99[m]) }
+      printf "ours/yardstick: requests per interval %.5f, RSS %.2f; ours/floor: RSS %.2f, woken p50 %.2f, p99 %.2f\n",
+             req["watcher"] / req["loops"], rss["watcher"] / rss["loops"], rss["watcher"] / rss["timers"],
+             p50["watcher"] / p50["timers"], p99["watcher"] / p99["timers"] }' "$csv"
+  rm -f "$csv"
+  echo "(watcher: ${SECONDS}s since the start)"
+}
+start_emulator "$fixtures/allocations.json"
+if ((quick)); then run_watch 1000 200 3; else run_watch 10000 1000 10; fi

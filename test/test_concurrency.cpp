@@ -2,6 +2,7 @@
 #include "async_test.hpp"
 
 #include <pieces/allocations_api.hpp>
+#include <pieces/allocations_watcher.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -9,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 using namespace pieces;
@@ -67,4 +69,100 @@ TEST_CASE("many pollers on a 4-thread io_context share one client") {
     for (auto& t : threads) t.join();
     canceller.join();
     CHECK(aborted == 12);
+}
+
+TEST_CASE("a watcher on a 4-thread io_context: every subscriber sees a disconnect exactly once") {
+    asio::io_context ioc(4);
+    testing::emulator emu(ioc.get_executor());
+    emu.seed(from_json<Allocations>(read_fixture("allocations.json")));
+    client_config cfg;
+    cfg.url = emu.url();
+    client cli(ioc, cfg);
+    watcher_config wc;
+    wc.interval = std::chrono::milliseconds(20);
+    wc.max_backoff = std::chrono::milliseconds(80);
+    std::optional<allocations_watcher> watcher(std::in_place, cli, wc);
+    const auto cloud = emu.snapshot().iterable.at(0);
+
+    // Each subscriber's callbacks run one at a time (each asks for the next only when done), on any thread,
+    // each bound to a strand of its own.
+    struct sub_state {
+        explicit sub_state(asio::io_context& ioc) : strand(asio::make_strand(ioc)) {}
+        asio::strand<asio::io_context::executor_type> strand;  // where its callbacks run, and its reset
+        watch_subscription sub;
+        std::atomic<int> initial{0}, disconnects{0}, others{0};
+        std::atomic<bool> ended{false};
+    };
+    constexpr int subscribers = 200;
+    std::vector<std::unique_ptr<sub_state>> subs;
+    std::atomic<int> ready{0}, seen{0};
+    std::function<void(sub_state&, asio::strand<asio::io_context::executor_type>)> pump =
+        [&](sub_state& s, asio::strand<asio::io_context::executor_type> strand) {
+            s.sub.next(asio::bind_executor(strand, [&, strand](boost::system::error_code ec, watch_event ev) {
+                if (ec) {
+                    s.ended = true;
+                    return;
+                }
+                if (ev.is_initial()) {
+                    ++s.initial;
+                    ++ready;
+                } else {
+                    for (const auto& c : ev.changes()) {
+                        if (c.cloud_id == cloud.id && c.what == allocation_change::kind::cloud_status_changed) {
+                            ++s.disconnects;
+                            ++seen;
+                        } else {
+                            ++s.others;
+                        }
+                    }
+                }
+                pump(s, strand);
+            }));
+        };
+    for (int i = 0; i < subscribers; ++i) {
+        subs.push_back(std::make_unique<sub_state>(ioc));
+        subs.back()->sub = watcher->subscribe();
+    }
+    std::vector<std::thread> threads;
+    std::atomic<bool> stop{false};
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            while (!stop) ioc.run_one_for(std::chrono::milliseconds(20));
+        });
+    for (auto& s : subs) pump(*s, s->strand);  // from this thread, while the others run
+    const auto wait_for = [&](auto pred) {
+        const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!pred() && std::chrono::steady_clock::now() < end) std::this_thread::yield();
+        return pred();
+    };
+    CHECK(wait_for([&] { return ready == subscribers; }));
+    const allocations_api api(cli);
+    std::atomic<bool> disconnected{false};
+    api.allocations_disconnect_cloud(cloud, {}, [&](boost::system::error_code ec, std::string) {
+        CHECK_FALSE(ec);
+        disconnected = true;
+    });
+    CHECK(wait_for([&] { return seen == subscribers; }));
+    const auto polls = watcher->stats().polls;
+    CHECK(wait_for([&] { return watcher->stats().polls >= polls + 3; }));
+    // Half the subscriptions ended on their strands while the others run the watcher; then, from this thread,
+    // the watcher itself.
+    for (int i = 0; i < subscribers / 2; ++i) {
+        auto& s = *subs[static_cast<std::size_t>(i)];
+        asio::post(s.strand, [&s] { s.sub.reset(); });
+    }
+    watcher.reset();
+    CHECK(wait_for([&] {
+        for (auto& s : subs)
+            if (!s->ended) return false;
+        return true;
+    }));
+    stop = true;
+    for (auto& t : threads) t.join();
+    CHECK(disconnected);
+    for (auto& s : subs) {
+        CHECK(s->initial == 1);
+        CHECK(s->disconnects == 1);
+        CHECK(s->others == 0);
+    }
 }

@@ -17,3 +17,6 @@
 #include <pieces/allocations_api.hpp>
 #include <pieces/allocation_api.hpp>
 #include <pieces/discovery.hpp>
+#include <pieces/allocation_changes.hpp>
+#include <pieces/watch_event.hpp>
+#include <pieces/allocations_watcher.hpp>

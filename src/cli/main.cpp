@@ -76,29 +76,30 @@ void report(const error_with_diagnostics& e) {
     if (!d.server_message().empty()) std::cerr << "  server said: " << d.server_message() << "\n";
 }
 
-// Polls until `max_changes` change lines were printed (or forever); a failed poll is reported and skipped.
-asio::awaitable<int> watch(const allocations_api& api, const options& o) {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    std::optional<Allocations> last;
+// Prints each change the watcher reports until `max_changes` change lines were printed (or forever); a failed
+// poll is reported and the watch goes on.
+asio::awaitable<int> watch(const client& c, const options& o) {
+    watcher_config cfg;
+    cfg.interval = std::chrono::duration_cast<std::chrono::milliseconds>(o.interval);
+    cfg.max_backoff = std::max(cfg.max_backoff, cfg.interval);
+    allocations_watcher watcher(c, cfg);
+    auto sub = watcher.subscribe();
     std::size_t printed = 0;
     for (;;) {
-        try {
-            Allocations now = co_await api.allocations_snapshot();
-            if (!last) {
-                if (o.json) std::cout << R"({"watching":)" << now.iterable.size() << "}" << std::endl;
-                else std::cout << "watching " << now.iterable.size() << " clouds" << std::endl;
-            } else {
-                for (const auto& c : diff_snapshots(*last, now)) {
-                    print_change(c, o.json);
-                    if (o.max_changes && ++printed >= *o.max_changes) co_return ok;
-                }
-            }
-            last = std::move(now);
-        } catch (const error_with_diagnostics& e) {
-            report(e);
+        const watch_event ev = co_await sub.next();
+        if (ev.error()) {
+            report(error_with_diagnostics(ev.error(), ev.error_diagnostics()));
+            continue;
         }
-        timer.expires_after(o.interval);
-        co_await timer.async_wait(asio::use_awaitable);
+        if (ev.is_initial()) {
+            if (o.json) std::cout << R"({"watching":)" << ev.snapshot().iterable.size() << "}" << std::endl;
+            else std::cout << "watching " << ev.snapshot().iterable.size() << " clouds" << std::endl;
+            continue;
+        }
+        for (const auto& change : ev.changes()) {
+            print_change(describe(change), o.json);
+            if (o.max_changes && ++printed >= *o.max_changes) co_return ok;
+        }
     }
 }
 
@@ -130,7 +131,7 @@ asio::awaitable<int> run(const options& o) {
         print_cloud(co_await clouds.allocations_reconnect_cloud(co_await cloud.allocation_snapshot(o.arguments[0])),
                     o.json);
     } else if (o.command == "watch") {
-        co_return co_await watch(clouds, o);
+        co_return co_await watch(c, o);
     }
     co_return ok;
 }

@@ -2,8 +2,6 @@
 
 #include "output.hpp"
 
-#include <map>
-
 namespace pieces::cli {
 namespace {
 
@@ -12,33 +10,25 @@ std::string url_state(const std::optional<AllocationCloudUrl>& u) {
     return u ? u->url + " " + status_text(u->status) : "-";
 }
 
-void compare(const AllocationCloud* a, const AllocationCloud* b, std::vector<change>& out) {
-    const std::string& id = b ? b->id : a->id;
-    auto note = [&](const char* what, std::string from, std::string to) {
-        if (from != to) out.push_back({id, what, std::move(from), std::move(to)});
-    };
-    if (!a || !b) {
-        note("cloud", a ? "present" : "-", b ? "present" : "-");
-        return;
-    }
-    note("status", status_text(a->status.cloud), status_text(b->status.cloud));
-    note("base", url_state(a->urls.base), url_state(b->urls.base));
-    note("id", url_state(a->urls.id), url_state(b->urls.id));
-    note("vanity", url_state(a->urls.vanity), url_state(b->urls.vanity));
-}
-
 }  // namespace
 
-std::vector<change> diff_snapshots(const Allocations& before, const Allocations& after) {
-    std::map<std::string_view, const AllocationCloud*> old;
-    for (const auto& c : before.iterable) old.emplace(c.id, &c);
-    std::vector<change> out;
-    for (const auto& c : after.iterable) {
-        const auto it = old.find(c.id);
-        compare(it == old.end() ? nullptr : it->second, &c, out);
-        if (it != old.end()) old.erase(it);
+change describe(const allocation_change& c) {
+    using kind = allocation_change::kind;
+    switch (c.what) {
+    case kind::cloud_added: return {c.cloud_id, "cloud", "-", "present"};
+    case kind::cloud_removed: return {c.cloud_id, "cloud", "present", "-"};
+    case kind::cloud_status_changed:
+        return {c.cloud_id, "status", status_text(c.status_before), status_text(c.status_after)};
+    case kind::url_added:
+    case kind::url_removed:
+    case kind::url_changed: return {c.cloud_id, to_string(c.url), url_state(c.url_before), url_state(c.url_after)};
     }
-    for (const auto& [id, c] : old) compare(c, nullptr, out);
+    return {c.cloud_id, "?", "-", "-"};
+}
+
+std::vector<change> diff_snapshots(const Allocations& before, const Allocations& after) {
+    std::vector<change> out;
+    for (const auto& c : diff_allocations(before, after)) out.push_back(describe(c));
     return out;
 }
 

@@ -1,6 +1,7 @@
 // What `pieces-allocations watch` reports between two snapshots.
 #pragma once
 
+#include <pieces/allocation_changes.hpp>
 #include <pieces/models/allocations.hpp>
 
 #include <string>
@@ -15,7 +16,10 @@ struct change {
     std::string to;     // "-" when it is gone
 };
 
-// The changes from `before` to `after`, in the order of `after`'s clouds, then the removed ones.
+// One change as `watch` prints it.
+change describe(const allocation_change& c);
+
+// The changes from `before` to `after` (the library's diff_allocations), as `watch` prints them.
 std::vector<change> diff_snapshots(const Allocations& before, const Allocations& after);
 
 }  // namespace pieces::cli

@@ -1,0 +1,330 @@
+// The watcher's I/O: a strand that owns the subscribers, one timer and at most one poll in flight; watch_core
+// decides what each of them does. Events are completed on each handler's own executor.
+#include "watch_core.hpp"
+
+#include "../client_impl.hpp"
+#include "../http/deadline.hpp"
+
+#include <pieces/allocations_watcher.hpp>
+#include <pieces/detail/async_ops.hpp>
+#include <pieces/error.hpp>
+#include <pieces/error_with_diagnostics.hpp>
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+namespace pieces::detail {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using next_handler = asio::any_completion_handler<void(error_code, watch_event)>;
+
+// A handler to complete, with the work it holds on its executor until then.
+struct completion {
+    next_handler handler;
+    asio::any_completion_executor work;
+    error_code ec;
+    watch_event event;
+
+    void operator()() {
+        asio::get_associated_cancellation_slot(handler).clear();
+        std::move(handler)(ec, std::move(event));
+    }
+};
+
+// From a handler of the watcher's own (a poll's end, a cancellation): on the handler's executor, at once when
+// we already are there.
+void complete_now(completion c) {
+    auto ex = c.work;
+    asio::dispatch(ex, std::move(c));
+}
+
+// Never inside the call that started the operation: through the watcher's strand (which can promise not to
+// run it at once), then on the handler's executor.
+void complete_later(const asio::strand<asio::any_io_executor>& strand, completion c) {
+    asio::post(strand, [c = std::move(c)]() mutable { complete_now(std::move(c)); });
+}
+
+struct watch_subscriber {
+    std::shared_ptr<watch_impl> impl;
+    // ---- on the watcher's strand only ----
+    seen_state seen;
+    std::optional<next_handler> pending;
+    asio::any_completion_executor work;  // held while `pending`
+    watch_subscriber* prev = nullptr;
+    watch_subscriber* next = nullptr;
+    bool linked = false;
+    bool ended = false;  // unsubscribed, or the watcher closed
+
+    completion take(error_code ec, watch_event ev = {}) {
+        completion c{std::move(*pending), std::move(work), ec, std::move(ev)};
+        pending.reset();
+        return c;
+    }
+};
+
+class watch_impl : public std::enable_shared_from_this<watch_impl> {
+public:
+    watch_impl(client_ptr c, const watcher_config& cfg)
+        : client_(std::move(c)),
+          poll_timeout_(cfg.poll_timeout.value_or(client_->config().request_timeout)),
+          strand_(asio::make_strand(client_->get_executor())),
+          timer_(strand_),
+          core_({to_clock_duration(cfg.interval), to_clock_duration(cfg.max_backoff),
+                 (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()}) {}
+
+    void add(std::shared_ptr<watch_subscriber> s) {
+        asio::dispatch(strand_, [self = shared_from_this(), s = std::move(s)] {
+            if (self->closed_) {
+                s->ended = true;
+                return;
+            }
+            self->link(*s);
+            self->apply(self->core_.on_subscribers(self->count_, clock_type::now()));
+        });
+    }
+
+    void remove(std::shared_ptr<watch_subscriber> s) {
+        asio::dispatch(strand_, [self = shared_from_this(), s = std::move(s)] {
+            s->ended = true;
+            if (s->pending) complete_later(self->strand_, s->take(asio::error::operation_aborted));
+            if (!s->linked) return;
+            self->unlink(*s);
+            self->apply(self->core_.on_subscribers(self->count_, clock_type::now()));
+        });
+    }
+
+    void next(std::shared_ptr<watch_subscriber> s, next_handler h) {
+        auto work = asio::prefer(asio::get_associated_executor(h, client_->completion_executor),
+                                 asio::execution::outstanding_work.tracked);
+        auto slot = asio::get_associated_cancellation_slot(h);
+        if (slot.is_connected()) slot.template emplace<cancel_next>(cancel_next{s, strand_});
+        asio::dispatch(strand_, [self = shared_from_this(), s = std::move(s), h = std::move(h),
+                                 work = std::move(work)]() mutable {
+            if (s->pending) return complete_later(self->strand_, {std::move(h), std::move(work), asio::error::already_started, {}});
+            if (s->ended) return complete_later(self->strand_, {std::move(h), std::move(work), asio::error::operation_aborted, {}});
+            if (auto ev = self->core_.take_event(s->seen)) {
+                ++self->events;
+                return complete_later(self->strand_, {std::move(h), std::move(work), {}, std::move(*ev)});
+            }
+            s->pending.emplace(std::move(h));
+            s->work = std::move(work);
+        });
+    }
+
+    // The watcher's end: no more polls; every pending next() ends.
+    void close() {
+        asio::dispatch(strand_, [self = shared_from_this()] {
+            self->closed_ = true;
+            self->stop_polling();
+            while (self->head_) {
+                watch_subscriber& s = *self->head_;
+                s.ended = true;
+                if (s.pending) complete_later(self->strand_, s.take(asio::error::operation_aborted));
+                self->unlink(s);
+            }
+        });
+    }
+
+    std::atomic<std::uint64_t> polls{0};
+    std::atomic<std::uint64_t> failed_polls{0};
+    std::atomic<std::uint64_t> events{0};
+    std::atomic<std::size_t> subscribers{0};
+
+private:
+    using clock_type = watch_core::clock_type;
+
+    // Installed on a next()'s cancellation slot: hops to the strand, where the subscriber lives.
+    struct cancel_next {
+        std::weak_ptr<watch_subscriber> sub;
+        asio::strand<asio::any_io_executor> strand;
+        void operator()(asio::cancellation_type type) {
+            if (type == asio::cancellation_type::none) return;
+            asio::post(strand, [w = sub] {
+                if (auto s = w.lock(); s && s->pending) complete_now(s->take(asio::error::operation_aborted));
+            });
+        }
+    };
+
+    void link(watch_subscriber& s) {
+        s.next = head_;
+        if (head_) head_->prev = &s;
+        head_ = &s;
+        s.linked = true;
+        ++count_;
+        ++subscribers;
+    }
+    void unlink(watch_subscriber& s) {
+        if (s.prev) s.prev->next = s.next;
+        else head_ = s.next;
+        if (s.next) s.next->prev = s.prev;
+        s.prev = s.next = nullptr;
+        s.linked = false;
+        --count_;
+        --subscribers;
+    }
+
+    void apply(watch_core::poll_action a) {
+        switch (a.step) {
+        case watch_core::poll_step::none: return;
+        case watch_core::poll_step::poll_now: return start_poll();
+        case watch_core::poll_step::wait: return arm_timer(a.until);
+        case watch_core::poll_step::stop: return stop_polling();
+        }
+    }
+
+    void arm_timer(clock_type::time_point until) {
+        const auto gen = ++timer_gen_;
+        timer_.expires_at(until);
+        timer_.async_wait([self = shared_from_this(), gen](error_code ec) {
+            if (ec || gen != self->timer_gen_ || self->closed_) return;
+            self->apply(self->core_.on_timer(clock_type::now()));
+        });
+    }
+
+    void stop_polling() {
+        ++timer_gen_;
+        timer_.cancel();
+        if (in_flight_) {
+            stop_requested_ = true;
+            poll_cancel_.emit(asio::cancellation_type::terminal);
+        }
+    }
+
+    void start_poll() {
+        in_flight_ = true;
+        auto diag = std::make_shared<diagnostics>();
+        call_options opts;
+        opts.timeout = poll_timeout_;
+        opts.diag = diag.get();
+        auto done = [self = shared_from_this(), diag](error_code ec, Allocations all) {
+            self->on_poll_done(ec, std::move(all), std::move(*diag));
+        };
+        async_allocations_snapshot(client_, opts,
+                                   handler_of<Allocations>(asio::bind_cancellation_slot(
+                                       poll_cancel_.slot(), asio::bind_executor(strand_, std::move(done)))));
+    }
+
+    void on_poll_done(error_code ec, Allocations all, diagnostics diag) {
+        in_flight_ = false;
+        const bool stopped = std::exchange(stop_requested_, false);
+        if (closed_) return;
+        const auto now = clock_type::now();
+        watch_core::poll_action next;
+        if (stopped && ec == asio::error::operation_aborted) {
+            next = core_.on_poll_aborted(now);
+        } else {
+            ++polls;
+            if (ec) {
+                ++failed_polls;
+                next = core_.on_poll_failed(ec, std::move(diag), now);
+            } else {
+                next = core_.on_poll_succeeded(std::move(all), now);
+            }
+        }
+        apply(next);
+        wake_waiting();
+    }
+
+    // Every waiting subscriber owed an event gets it; the handlers run after the list is walked (one may
+    // subscribe, unsubscribe or call next() again at once).
+    void wake_waiting() {
+        std::vector<completion> woken;
+        for (watch_subscriber* s = head_; s; s = s->next) {
+            if (!s->pending) continue;
+            if (auto ev = core_.take_event(s->seen)) woken.push_back(s->take({}, std::move(*ev)));
+        }
+        events += woken.size();
+        for (auto& c : woken) complete_now(std::move(c));
+    }
+
+    client_ptr client_;
+    std::chrono::milliseconds poll_timeout_;
+    asio::strand<asio::any_io_executor> strand_;
+    // ---- on the strand only ----
+    asio::steady_timer timer_;
+    asio::cancellation_signal poll_cancel_;
+    watch_core core_;
+    watch_subscriber* head_ = nullptr;
+    std::size_t count_ = 0;
+    std::uint64_t timer_gen_ = 0;
+    bool in_flight_ = false;
+    bool stop_requested_ = false;
+    bool closed_ = false;
+};
+
+void async_watch_next(std::shared_ptr<watch_subscriber> s, next_handler h) {
+    if (!s) throw std::logic_error("next() on an empty watch_subscription (default-constructed or moved from)");
+    auto& impl = *s->impl;
+    impl.next(std::move(s), std::move(h));
+}
+
+}  // namespace pieces::detail
+
+namespace pieces {
+
+namespace {
+const char* watcher_config_problem(const watcher_config& cfg) {
+    if (cfg.interval.count() <= 0) return "interval must be > 0";
+    if (cfg.max_backoff < cfg.interval) return "max_backoff must be >= interval";
+    if (cfg.poll_timeout && cfg.poll_timeout->count() <= 0) return "poll_timeout must be > 0";
+    return nullptr;
+}
+}  // namespace
+
+allocations_watcher::allocations_watcher(const client& c, watcher_config cfg) {
+    if (const char* why = watcher_config_problem(cfg)) {
+        diagnostics d;
+        d.set_client_message(std::string("watcher_config::") + why);
+        throw error_with_diagnostics(errc::invalid_config, std::move(d));
+    }
+    impl_ = std::make_shared<detail::watch_impl>(c.impl(), cfg);
+}
+
+allocations_watcher::~allocations_watcher() { impl_->close(); }
+
+watch_subscription allocations_watcher::subscribe() {
+    auto s = std::make_shared<detail::watch_subscriber>();
+    s->impl = impl_;
+    impl_->add(s);
+    return watch_subscription(std::move(s));
+}
+
+watcher_stats allocations_watcher::stats() const noexcept {
+    watcher_stats st;
+    st.polls = impl_->polls;
+    st.failed_polls = impl_->failed_polls;
+    st.events = impl_->events;
+    st.subscribers = impl_->subscribers;
+    return st;
+}
+
+watch_subscription& watch_subscription::operator=(watch_subscription&& other) noexcept {
+    if (this != &other) {
+        reset();
+        sub_ = std::move(other.sub_);
+    }
+    return *this;
+}
+
+watch_subscription::~watch_subscription() { reset(); }
+
+void watch_subscription::reset() noexcept {
+    if (!sub_) return;
+    auto s = std::move(sub_);
+    auto& impl = *s->impl;
+    impl.remove(std::move(s));
+}
+
+}  // namespace pieces

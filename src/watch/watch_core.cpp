@@ -1,0 +1,111 @@
+#include "watch_core.hpp"
+
+#include <algorithm>
+
+namespace pieces::detail {
+
+std::shared_ptr<const watch_delta> watch_core::delta_from(const std::shared_ptr<const watch_snapshot>& from) {
+    const std::uint64_t key = from ? from->version : 0;
+    auto& slot = deltas_[key];
+    if (!slot) {
+        auto d = std::make_shared<watch_delta>();
+        d->initial = !from;
+        d->changes = diff_allocations(from ? from->allocations : Allocations{}, newest_->allocations);
+        slot = std::move(d);
+    }
+    return slot;
+}
+
+std::optional<watch_event> watch_core::take_event(seen_state& s) {
+    if (failure_ && s.failure < failure_seq_) {
+        s.failure = failure_seq_;
+        return watch_event(newest_, failure_);
+    }
+    if (!newest_ || s.snapshot == newest_) return std::nullopt;
+    auto delta = delta_from(s.snapshot);
+    s.snapshot = newest_;  // nothing changed that is reported: its old snapshot is let go all the same
+    if (delta->changes.empty() && !delta->initial) return std::nullopt;
+    return watch_event(newest_, std::move(delta));
+}
+
+watch_core::duration watch_core::next_wait(unsigned failures) noexcept {
+    if (failures == 0) return p_.interval;
+    auto bound = p_.interval;
+    for (unsigned i = 0; i < failures && bound < p_.max_backoff; ++i)
+        bound = bound > p_.max_backoff / 2 ? p_.max_backoff : bound * 2;
+    bound = std::min(bound, p_.max_backoff);
+    return bound / 2 + jitter_.draw(bound - bound / 2);
+}
+
+watch_core::poll_action watch_core::poll_now() {
+    in_flight_ = true;
+    timer_armed_ = false;
+    return {poll_step::poll_now, {}};
+}
+
+watch_core::poll_action watch_core::on_subscribers(std::size_t count, time_point now) {
+    const bool had = subscribers_ > 0;
+    subscribers_ = count;
+    if (count == 0) {
+        if (!had) return {};
+        timer_armed_ = false;
+        return {poll_step::stop, {}};
+    }
+    if (in_flight_ || timer_armed_) return {};
+    // The first subscriber after none: a snapshot younger than the interval is fresh enough for it.
+    if (newest_ && !failure_ && now < newest_->polled_at + p_.interval) {
+        timer_armed_ = true;
+        timer_until_ = newest_->polled_at + p_.interval;
+        return {poll_step::wait, timer_until_};
+    }
+    return poll_now();
+}
+
+watch_core::poll_action watch_core::after_poll(time_point now) {
+    in_flight_ = false;
+    if (subscribers_ == 0) return {};
+    timer_armed_ = true;
+    timer_until_ = now + next_wait(failures_);
+    return {poll_step::wait, timer_until_};
+}
+
+watch_core::poll_action watch_core::on_poll_succeeded(Allocations a, time_point now) {
+    auto s = std::make_shared<watch_snapshot>();
+    s->allocations = std::move(a);
+    s->polled_at = now;
+    s->version = newest_ ? newest_->version + 1 : 1;
+    newest_ = std::move(s);
+    deltas_.clear();
+    failure_.reset();
+    failures_ = 0;
+    return after_poll(now);
+}
+
+watch_core::poll_action watch_core::on_poll_failed(boost::system::error_code ec, diagnostics d, time_point now) {
+    auto f = std::make_shared<watch_delta>();
+    f->error = ec;
+    f->diag = std::move(d);
+    f->failed_at = now;
+    failure_ = std::move(f);
+    ++failure_seq_;
+    ++failures_;
+    return after_poll(now);
+}
+
+watch_core::poll_action watch_core::on_poll_aborted(time_point now) {
+    in_flight_ = false;
+    // A subscriber came back while the cancelled poll was ending: poll for it now.
+    if (subscribers_ > 0 && !timer_armed_) return poll_now();
+    (void)now;
+    return {};
+}
+
+watch_core::poll_action watch_core::on_timer(time_point now) {
+    if (!timer_armed_) return {};  // a stale wakeup: the timer was disarmed since
+    if (now < timer_until_) return {poll_step::wait, timer_until_};
+    timer_armed_ = false;
+    if (subscribers_ == 0 || in_flight_) return {};
+    return poll_now();
+}
+
+}  // namespace pieces::detail

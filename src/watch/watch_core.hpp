@@ -1,0 +1,107 @@
+// Private: the watcher's logic free of I/O and clocks. What each subscriber has seen and what its next event is
+// (coalesced: the changes from what it last saw to the newest snapshot, computed once per starting point and
+// shared), and when to poll (the interval, backoff with jitter after failures, stopping with the last subscriber).
+// The driver (allocations_watcher.cpp) tells it what happened and does what it answers.
+#pragma once
+
+#include "../http/retry_schedule.hpp"
+
+#include <pieces/watch_event.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+namespace pieces::detail {
+
+struct watch_snapshot {
+    Allocations allocations;
+    std::chrono::steady_clock::time_point polled_at{};
+    std::uint64_t version = 0;  // 1 for the first snapshot, +1 for each later one
+};
+
+struct watch_delta {
+    std::vector<allocation_change> changes;
+    bool initial = false;                       // from nothing: a subscriber's first change event
+    boost::system::error_code error;            // a failed poll
+    diagnostics diag;                           // what it said
+    std::chrono::steady_clock::time_point failed_at{};
+};
+
+/// What one subscriber has been told.
+struct seen_state {
+    std::shared_ptr<const watch_snapshot> snapshot;  // the last snapshot reported to it (null: none yet)
+    std::uint64_t failure = 0;                       // the last failure reported to it (0: none)
+};
+
+class watch_core {
+public:
+    using clock_type = std::chrono::steady_clock;
+    using time_point = clock_type::time_point;
+    using duration = clock_type::duration;
+
+    struct params {
+        duration interval{};
+        duration max_backoff{};
+        std::uint64_t jitter_seed = 0;
+    };
+
+    /// What the driver must do about polling.
+    enum class poll_step {
+        none,      ///< nothing changes
+        poll_now,  ///< start a poll (none is in flight)
+        wait,      ///< (re)arm the timer for `until`
+        stop,      ///< no subscriber left: cancel the timer and the poll in flight
+    };
+    struct poll_action {
+        poll_step step = poll_step::none;
+        time_point until{};
+    };
+
+    explicit watch_core(params p) noexcept : p_(p), jitter_(p.jitter_seed) {}
+
+    // ---- subscribers ----
+    /// The event `s` is owed now, if any (and `s` then counts it as seen): the newest failure it was not told of,
+    /// else the changes from its last snapshot to the newest (its first event even when there are none).
+    std::optional<watch_event> take_event(seen_state& s);
+
+    // ---- polling ----
+    /// The number of subscribers changed.
+    poll_action on_subscribers(std::size_t count, time_point now);
+    /// A poll ended with this snapshot / this error / cancelled by `stop` (none of the latter is reported).
+    poll_action on_poll_succeeded(Allocations a, time_point now);
+    poll_action on_poll_failed(boost::system::error_code ec, diagnostics d, time_point now);
+    poll_action on_poll_aborted(time_point now);
+    /// The timer armed by the last `wait` fired.
+    poll_action on_timer(time_point now);
+
+    const std::shared_ptr<const watch_snapshot>& newest() const noexcept { return newest_; }
+    /// The wait before the next poll: the interval, or after `failures` failed polls in a row a draw from
+    /// [b/2, b], b = min(max_backoff, interval * 2^failures).
+    duration next_wait(unsigned failures) noexcept;
+
+private:
+    poll_action after_poll(time_point now);
+    poll_action poll_now();
+    std::shared_ptr<const watch_delta> delta_from(const std::shared_ptr<const watch_snapshot>& from);
+
+    params p_;
+    jitter_source jitter_;
+    std::shared_ptr<const watch_snapshot> newest_;
+    std::shared_ptr<const watch_delta> failure_;  // the newest poll's failure; null once a poll succeeds
+    std::uint64_t failure_seq_ = 0;
+    // The changes to newest_, by the version they start from (0: from nothing), computed once for all the
+    // subscribers that start there.
+    std::unordered_map<std::uint64_t, std::shared_ptr<const watch_delta>> deltas_;
+    std::size_t subscribers_ = 0;
+    bool in_flight_ = false;
+    bool timer_armed_ = false;
+    time_point timer_until_{};
+    unsigned failures_ = 0;
+};
+
+}  // namespace pieces::detail

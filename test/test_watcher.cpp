@@ -1,0 +1,286 @@
+// The watcher against the emulator: one request per interval whatever the number of subscribers, every change
+// seen once by every subscriber, a slow subscriber's coalesced event, failed polls as events and recovery,
+// cancellation and the ends of subscriptions and watchers.
+#include "async_test.hpp"
+
+#include <pieces/allocations_api.hpp>
+#include <pieces/allocations_watcher.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+
+#include <memory>
+
+using namespace pieces;
+using namespace pieces_test;
+using testing::endpoint;
+using testing::fault;
+using boost::system::error_code;
+using kind = allocation_change::kind;
+
+namespace {
+
+// Takes every event as it comes (a callback that asks for the next one).
+struct subscriber {
+    explicit subscriber(allocations_watcher& w) : sub(w.subscribe()) {}
+    void pump() {
+        sub.next([this](error_code ec, watch_event ev) {
+            if (ec) {
+                ended = ec;
+                return;
+            }
+            events.push_back(std::move(ev));
+            pump();
+        });
+    }
+    std::size_t changes_of(kind k, const std::string& cloud) const {
+        std::size_t n = 0;
+        for (const auto& ev : events)
+            for (const auto& c : ev.changes()) n += c.what == k && c.cloud_id == cloud;
+        return n;
+    }
+    std::size_t errors() const {
+        std::size_t n = 0;
+        for (const auto& ev : events) n += static_cast<bool>(ev.error());
+        return n;
+    }
+    watch_subscription sub;
+    std::vector<watch_event> events;
+    error_code ended;
+};
+
+std::vector<std::unique_ptr<subscriber>> subscribe_many(allocations_watcher& w, std::size_t n) {
+    std::vector<std::unique_ptr<subscriber>> subs;
+    for (std::size_t i = 0; i < n; ++i) {
+        subs.push_back(std::make_unique<subscriber>(w));
+        subs.back()->pump();
+    }
+    return subs;
+}
+
+template <class Pred>
+bool all_of(const std::vector<std::unique_ptr<subscriber>>& subs, Pred p) {
+    for (const auto& s : subs)
+        if (!p(*s)) return false;
+    return true;
+}
+
+watcher_config every(std::chrono::milliseconds interval) {
+    watcher_config cfg;
+    cfg.interval = interval;
+    cfg.max_backoff = 4 * interval;
+    return cfg;
+}
+
+void disconnect(emulator_fixture& f, const AllocationCloud& cloud) {
+    const allocations_api api(*f.cli);
+    run(f.ioc, [&]() -> asio::awaitable<void> { (void)co_await api.allocations_disconnect_cloud(cloud); }());
+}
+
+}  // namespace
+
+TEST_CASE("watcher: one GET /allocations per interval, with 1 and with 10,000 subscribers") {
+    for (std::size_t n : {std::size_t{1}, std::size_t{10'000}}) {
+        emulator_fixture f;
+        allocations_watcher w(*f.cli, every(50ms));
+        const auto start = std::chrono::steady_clock::now();
+        auto subs = subscribe_many(w, n);
+        run_until(f.ioc, [&] { return w.stats().polls >= 6; });
+        const auto elapsed = ms_since(start);
+        const auto polls = w.stats().polls;
+        const auto requests = f.emu.requests(endpoint::snapshot);
+        CHECK(requests >= polls);
+        CHECK(requests <= polls + 1);  // one may be on its way
+        CHECK(elapsed >= 5 * 50 - 5);  // 6 polls: 5 intervals at least
+        CHECK(w.stats().subscribers == n);
+        CHECK(all_of(subs, [](const subscriber& s) { return s.events.size() == 1 && s.events[0].is_initial(); }));
+        CHECK(w.stats().events == n);
+        CHECK(subs[0]->events[0].changes().size() == 3);
+    }
+}
+
+TEST_CASE("watcher: a cloud disconnected through the API is seen by every subscriber exactly once") {
+    emulator_fixture f;
+    allocations_watcher w(*f.cli, every(30ms));
+    auto subs = subscribe_many(w, 1000);
+    run_until(f.ioc, [&] { return all_of(subs, [](const subscriber& s) { return s.events.size() == 1; }); });
+    const auto cloud = f.emu.snapshot().iterable.at(0);
+    disconnect(f, cloud);
+    run_until(f.ioc, [&] { return all_of(subs, [](const subscriber& s) { return s.events.size() == 2; }); });
+    const auto polls = w.stats().polls;
+    run_until(f.ioc, [&] { return w.stats().polls >= polls + 3; });  // more polls bring nothing more
+    CHECK(all_of(subs, [&](const subscriber& s) {
+        return s.events.size() == 2 && s.events[1].changes().size() == 1 &&
+               s.changes_of(kind::cloud_status_changed, cloud.id) == 1 &&
+               s.events[1].changes()[0].status_after == AllocationStatusEnum::DISCONNECTED;
+    }));
+}
+
+TEST_CASE("watcher: a subscriber that does not ask for ten intervals gets one event with the changes combined") {
+    emulator_fixture f;
+    allocations_watcher w(*f.cli, every(20ms));
+    subscriber pacer(w);
+    pacer.pump();
+    subscriber slow(w);
+    std::optional<watch_event> got;
+    slow.sub.next([&](error_code, watch_event ev) { got = std::move(ev); });
+    run_until(f.ioc, [&] { return got && pacer.events.size() == 1; });
+    const auto ids = [&] {
+        std::vector<std::string> v;
+        for (const auto& c : f.emu.snapshot().iterable) v.push_back(c.id);
+        return v;
+    }();
+    // Ten intervals, a change in most: cloud 0 fails then comes back (no net change), cloud 1 and 2 change.
+    for (int i = 1; i <= 10; ++i) {
+        if (i == 2) f.emu.set_cloud_status(ids[0], AllocationStatusEnum::FAILED);
+        if (i == 3) f.emu.set_cloud_status(ids[1], AllocationStatusEnum::DISCONNECTED);
+        if (i == 6) f.emu.set_cloud_status(ids[0], got->snapshot().iterable[0].status.cloud.value());
+        if (i == 8) f.emu.set_cloud_status(ids[2], AllocationStatusEnum::FAILED);
+        const auto polls = w.stats().polls;
+        run_until(f.ioc, [&] { return w.stats().polls > polls; });
+    }
+    got.reset();
+    slow.sub.next([&](error_code, watch_event ev) { got = std::move(ev); });
+    run_until(f.ioc, [&] { return got.has_value(); });
+    REQUIRE(got->changes().size() == 2);
+    CHECK(got->changes()[0].cloud_id == ids[1]);
+    CHECK(got->changes()[0].status_after == AllocationStatusEnum::DISCONNECTED);
+    CHECK(got->changes()[1].cloud_id == ids[2]);
+    CHECK(got->changes()[1].status_after == AllocationStatusEnum::FAILED);
+    CHECK(pacer.changes_of(kind::cloud_status_changed, ids[0]) == 2);  // the pacer saw both of cloud 0's
+}
+
+TEST_CASE("watcher: a failed poll reaches every subscriber as an error event, and polling resumes") {
+    SECTION("500") {
+        emulator_fixture f;
+        allocations_watcher w(*f.cli, every(20ms));
+        auto subs = subscribe_many(w, 50);
+        run_until(f.ioc, [&] { return all_of(subs, [](const subscriber& s) { return s.events.size() == 1; }); });
+        fault broken;
+        broken.status = 500;
+        broken.body = "boom";
+        f.emu.set_fault(endpoint::snapshot, broken);
+        run_until(f.ioc, [&] { return all_of(subs, [](const subscriber& s) { return s.errors() >= 1; }); });
+        CHECK(subs[0]->events[1].error() == errc::internal_server_error);
+        CHECK(subs[0]->events[1].error_diagnostics().server_message() == "boom");
+        CHECK(w.stats().failed_polls >= 1);
+        f.emu.clear_faults();
+        const auto id = f.emu.snapshot().iterable.at(1).id;
+        f.emu.set_cloud_status(id, AllocationStatusEnum::FAILED);
+        run_until(f.ioc, [&] {
+            return all_of(subs, [&](const subscriber& s) { return s.changes_of(kind::cloud_status_changed, id) == 1; });
+        });
+    }
+    SECTION("timeout") {
+        emulator_fixture f;
+        auto cfg = every(20ms);
+        cfg.poll_timeout = 100ms;
+        allocations_watcher w(*f.cli, cfg);
+        auto subs = subscribe_many(w, 20);
+        run_until(f.ioc, [&] { return all_of(subs, [](const subscriber& s) { return s.events.size() == 1; }); });
+        fault slow;
+        slow.latency = 2s;
+        f.emu.set_fault(endpoint::snapshot, slow);
+        run_until(f.ioc, [&] { return all_of(subs, [](const subscriber& s) { return s.errors() >= 1; }); });
+        CHECK(subs[0]->events[1].error() == errc::request_timeout);
+        f.emu.clear_faults();
+        const auto id = f.emu.snapshot().iterable.at(0).id;
+        f.emu.set_cloud_status(id, AllocationStatusEnum::FAILED);
+        run_until(f.ioc, [&] {
+            return all_of(subs, [&](const subscriber& s) { return s.changes_of(kind::cloud_status_changed, id) == 1; });
+        });
+    }
+    SECTION("refused, then the server is back on its port") {
+        asio::io_context ioc;
+        std::optional<testing::emulator> emu(std::in_place, ioc.get_executor());
+        emu->seed(from_json<Allocations>(read_fixture("allocations.json")));
+        const auto port = emu->port();
+        client_config cc;
+        cc.url = emu->url();
+        client cli(ioc, cc);
+        allocations_watcher w(cli, every(20ms));
+        auto subs = subscribe_many(w, 20);
+        run_until(ioc, [&] { return all_of(subs, [](const subscriber& s) { return s.events.size() == 1; }); });
+        auto state = emu->snapshot();
+        emu.reset();
+        run_until(ioc, [&] { return all_of(subs, [](const subscriber& s) { return s.errors() >= 1; }); });
+        CHECK(subs[0]->events[1].error() == errc::connection_failed);
+        testing::emulator_options back;
+        back.port = port;
+        emu.emplace(ioc.get_executor(), back);
+        state.iterable.at(2).status.cloud = AllocationStatusEnum::FAILED;
+        emu->seed(state);
+        const auto id = state.iterable.at(2).id;
+        run_until(ioc, [&] {
+            return all_of(subs, [&](const subscriber& s) { return s.changes_of(kind::cloud_status_changed, id) == 1; });
+        });
+    }
+}
+
+TEST_CASE("watcher: cancellation, and the ends of a subscription and of the watcher") {
+    emulator_fixture f;
+    std::optional<allocations_watcher> w(std::in_place, *f.cli, every(20ms));
+    subscriber a(*w), b(*w);
+    a.pump();
+    b.pump();
+    run_until(f.ioc, [&] { return a.events.size() == 1 && b.events.size() == 1; });
+
+    SECTION("cancelling next() ends it with operation_aborted; the subscription goes on") {
+        subscriber c(*w);
+        std::optional<watch_event> first;
+        c.sub.next([&](error_code, watch_event ev) { first = std::move(ev); });
+        run_until(f.ioc, [&] { return first.has_value(); });
+        asio::cancellation_signal cancel;
+        std::optional<error_code> ended;
+        c.sub.next(asio::bind_cancellation_slot(cancel.slot(), [&](error_code ec, watch_event) { ended = ec; }));
+        f.ioc.poll();
+        cancel.emit(asio::cancellation_type::terminal);
+        run_until(f.ioc, [&] { return ended.has_value(); });
+        CHECK(*ended == asio::error::operation_aborted);
+        const auto id = f.emu.snapshot().iterable.at(0).id;
+        f.emu.set_cloud_status(id, AllocationStatusEnum::FAILED);
+        c.pump();
+        run_until(f.ioc, [&] { return c.changes_of(kind::cloud_status_changed, id) == 1; });
+    }
+    SECTION("a second next() at once: already_started") {
+        std::optional<error_code> second;
+        a.sub.next([&](error_code ec, watch_event) { second = ec; });
+        run_until(f.ioc, [&] { return second.has_value(); });
+        CHECK(*second == asio::error::already_started);
+    }
+    SECTION("destroying a subscription ends its pending next()") {
+        a.sub.reset();
+        run_until(f.ioc, [&] { return a.ended; });
+        CHECK(a.ended == asio::error::operation_aborted);
+        CHECK_FALSE(b.ended);
+        run_until(f.ioc, [&] { return w->stats().subscribers == 1; });
+    }
+    SECTION("destroying the watcher ends every pending next(), and later ones") {
+        w.reset();
+        run_until(f.ioc, [&] { return a.ended && b.ended; });
+        CHECK(a.ended == asio::error::operation_aborted);
+        CHECK(b.ended == asio::error::operation_aborted);
+        std::optional<error_code> later;
+        a.sub.next([&](error_code ec, watch_event) { later = ec; });
+        run_until(f.ioc, [&] { return later.has_value(); });
+        CHECK(*later == asio::error::operation_aborted);
+    }
+    SECTION("the awaitable form") {
+        subscriber c(*w);
+        const auto ev = run(f.ioc, c.sub.next());
+        CHECK(ev.is_initial());
+        CHECK(ev.snapshot().iterable.size() == 3);
+    }
+}
+
+TEST_CASE("watcher: an unusable configuration is refused") {
+    emulator_fixture f;
+    watcher_config cfg;
+    cfg.interval = 0ms;
+    CHECK_THROWS_AS(allocations_watcher(*f.cli, cfg), error_with_diagnostics);
+    cfg = {};
+    cfg.max_backoff = 1ms;
+    CHECK_THROWS_AS(allocations_watcher(*f.cli, cfg), error_with_diagnostics);
+    watch_subscription empty;
+    CHECK_THROWS_AS(empty.next([](error_code, watch_event) {}), std::logic_error);
+}
