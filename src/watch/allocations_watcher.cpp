@@ -239,14 +239,19 @@ private:
 
     // Every waiting subscriber owed an event gets it; the handlers run after the list is walked (one may
     // subscribe, unsubscribe or call next() again at once).
+    // The list of handlers is kept between polls: a fresh one for 10,000 subscribers is a megabyte of new pages
+    // each time (profiled: most of the time to wake them). No poll can end while it is in use (we are on the
+    // strand; a handler run at once may only call next(), reset() or cancel, none of which wakes anyone).
     void wake_waiting() {
-        std::vector<completion> woken;
+        woken_.clear();
+        woken_.reserve(count_);
         for (watch_subscriber* s = head_; s; s = s->next) {
             if (!s->pending) continue;
-            if (auto ev = core_.take_event(s->seen)) woken.push_back(s->take({}, std::move(*ev)));
+            if (auto ev = core_.take_event(s->seen)) woken_.push_back(s->take({}, std::move(*ev)));
         }
-        events += woken.size();
-        for (auto& c : woken) complete_now(std::move(c));
+        events += woken_.size();
+        for (auto& c : woken_) complete_now(std::move(c));
+        woken_.clear();
     }
 
     client_ptr client_;
@@ -257,6 +262,7 @@ private:
     asio::cancellation_signal poll_cancel_;
     watch_core core_;
     watch_subscriber* head_ = nullptr;
+    std::vector<completion> woken_;
     std::size_t count_ = 0;
     std::uint64_t timer_gen_ = 0;
     bool in_flight_ = false;
