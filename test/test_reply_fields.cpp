@@ -79,6 +79,7 @@ TEST_CASE("reply fields: Retry-After, in seconds or as an HTTP date in its three
     CHECK(parse_http_date("Sun Nov  6 08:49:37 1994", now) == sys_days{year{1994} / 11 / 6} + 8h + 49min + 37s);
     CHECK(parse_http_date("Wed, 01-Jan-76 00:00:00 GMT", now) == sys_days{year{2076} / 1 / 1});  // 50 years ahead
     CHECK(parse_http_date("Fri, 01-Jan-77 00:00:00 GMT", now) == sys_days{year{1977} / 1 / 1});  // more: the past
+    CHECK(parse_http_date("Thu, 31-Dec-76 00:00:00 GMT", now) == sys_days{year{1976} / 12 / 31});  // by the day
     CHECK_FALSE(parse_http_date("Sun, 31 Feb 1994 08:49:37 GMT", now));
     CHECK_FALSE(parse_http_date("Sun, 06 Nov 1994 24:00:00 GMT", now));
     CHECK_FALSE(parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC", now));

@@ -203,11 +203,34 @@ TEST_CASE("retry policy: a failed connection, and one closed before any reply by
         CHECK(again.want_fresh);
         CHECK(again.is_retry);
         CHECK(m.attempts() == 1);
+        // The fresh connection's reply is a 504: the policy's second attempt.
+        REQUIRE(m.on_acquired(pool_answer::new_slot, false, false, 0, t0 + 2ms, false).step == step::connect);
+        REQUIRE(m.on_connected(ok, t0 + 2ms, false).step == step::write);
+        REQUIRE(m.on_written(ok, 120, t0 + 2ms, false).step == step::read);
+        (void)retried_after_reply(m, reply(504), t0 + 3ms, 100ms);
+        CHECK(m.attempts() == 2);
+        CHECK_FALSE(m.retried());  // a new attempt may re-send once more on a stale connection
     }
 }
 
 TEST_CASE("retry policy: POSTs") {
-    SECTION("not retried unless opted in") {
+    SECTION("a failed connection is not retried unless opted in") {
+        request_machine m(params(three_attempts(), false));
+        (void)m.start(t0, false);
+        (void)m.on_acquired(pool_answer::new_slot, false, false, 0, t0, false);
+        REQUIRE(m.on_connected(failed(errc::connection_failed), t0, false).step == step::release);
+        check_done(m.on_released(t0, false), errc::connection_failed);
+    }
+    SECTION("nor one closed before any reply byte") {
+        request_machine m(params(three_attempts(), false));
+        (void)m.start(t0, false);
+        (void)m.on_acquired(pool_answer::new_slot, false, false, 0, t0, false);
+        (void)m.on_connected(ok, t0, false);
+        (void)m.on_written(ok, 120, t0, false);
+        REQUIRE(m.on_read(failed(errc::connection_closed), false, {}, t0, false).step == step::release);
+        check_done(m.on_released(t0, false), errc::connection_closed);
+    }
+    SECTION("not retried on 504 unless opted in") {
         request_machine m(params(three_attempts(), false));
         send_on_idle_connection(m, m.start(t0, false), t0);
         REQUIRE(m.on_read(ok, true, reply(504), t0, false).step == step::release);

@@ -74,6 +74,15 @@ TEST_CASE("diff: added, removed, status and url changes, in order; nothing when 
     CHECK(std::string(to_string(kind::url_removed)) == "url_removed");
 }
 
+TEST_CASE("diff: an id given twice counts once, as its first") {
+    auto twice = fixture();
+    twice.iterable.push_back(twice.iterable[0]);
+    twice.iterable.back().status.cloud = AllocationStatusEnum::FAILED;
+    CHECK(diff_allocations(fixture(), twice).empty());
+    CHECK(diff_allocations(twice, twice).empty());
+    CHECK(diff_allocations(twice, fixture()).empty());
+}
+
 TEST_CASE("watch core: a subscriber's first event is the whole state, then only changes") {
     auto c = polled_once();
     seen_state s;
@@ -232,10 +241,38 @@ TEST_CASE("watch core: polling follows the subscribers") {
         CHECK(a.step == step::wait);
         CHECK(a.until == t0 + 1005ms);
     }
-    SECTION("a subscriber back after the interval: a poll at once") {
+    SECTION("a subscriber back after the interval: a poll at once, whose answer is its first event") {
         auto c = polled_once();
         (void)c.on_subscribers(0, t0 + 10ms);
         CHECK(c.on_subscribers(1, t0 + 5s).step == step::poll_now);
+        seen_state newcomer;
+        CHECK_FALSE(c.take_event(newcomer));  // not the snapshot of five seconds ago
+        (void)c.on_poll_succeeded(with_status(fixture(), 0, AllocationStatusEnum::FAILED), t0 + 5s + 5ms);
+        const auto first = c.take_event(newcomer);
+        REQUIRE(first);
+        CHECK(first->is_initial());
+        CHECK(first->polled_at() == t0 + 5s + 5ms);
+        CHECK(first->snapshot().iterable[0].status.cloud == AllocationStatusEnum::FAILED);
+    }
+    SECTION("subscribing again while polls fail keeps their backoff; the newcomer hears of the failure only") {
+        auto c = polled_once();
+        (void)c.on_timer(t0 + 1005ms);
+        const auto a = c.on_poll_failed(errc::connection_failed, {}, t0 + 1010ms);
+        REQUIRE(a.step == step::wait);
+        CHECK(c.on_subscribers(0, t0 + 1020ms).step == step::stop);
+        const auto back = c.on_subscribers(1, t0 + 1030ms);
+        CHECK(back.step == step::wait);  // not a poll at once
+        CHECK(back.until == a.until);
+        seen_state newcomer;
+        const auto told = c.take_event(newcomer);
+        REQUIRE(told);
+        CHECK(told->error() == errc::connection_failed);
+        CHECK_FALSE(c.take_event(newcomer));  // not the last good snapshot: the next good one
+        REQUIRE(c.on_timer(a.until).step == step::poll_now);
+        (void)c.on_poll_succeeded(fixture(), a.until + 1ms);
+        const auto first = c.take_event(newcomer);
+        REQUIRE(first);
+        CHECK(first->is_initial());
     }
     SECTION("more subscribers while polling: nothing more") {
         auto c = polled_once();

@@ -284,3 +284,39 @@ TEST_CASE("watcher: an unusable configuration is refused") {
     watch_subscription empty;
     CHECK_THROWS_AS(empty.next([](error_code, watch_event) {}), std::logic_error);
 }
+
+TEST_CASE("watcher: with no subscriber left nothing stays pending, so io_context::run() returns") {
+    asio::io_context ioc;
+    testing::emulator emu(ioc.get_executor());
+    emu.seed(from_json<Allocations>(read_fixture("allocations.json")));
+    client_config cc;
+    cc.url = emu.url();
+    client cli(ioc, cc);
+    std::optional<allocations_watcher> w(std::in_place, cli, every(20ms));
+    subscriber a(*w), b(*w);
+    a.pump();
+    b.pump();
+    run_until(ioc, [&] { return a.events.size() == 1 && b.events.size() == 1; });
+    const auto check_run_returns = [&] {
+        const auto start = std::chrono::steady_clock::now();
+        ioc.restart();
+        ioc.run_for(10s);  // returns at once when nothing is pending: the timer and polls stopped
+        CHECK(ioc.stopped());
+        CHECK(ms_since(start) < 5000);
+    };
+    SECTION("the watcher alive, every subscription ended") {
+        a.sub.reset();
+        b.sub.reset();
+        emu.stop();
+        check_run_returns();
+        CHECK(a.ended == asio::error::operation_aborted);
+        CHECK(w->stats().subscribers == 0);
+    }
+    SECTION("the watcher ended, the subscriptions alive") {
+        w.reset();
+        emu.stop();
+        check_run_returns();
+        CHECK(a.ended == asio::error::operation_aborted);
+        CHECK(b.ended == asio::error::operation_aborted);
+    }
+}

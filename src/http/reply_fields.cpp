@@ -82,16 +82,16 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
     int d = 0, y = 0;
     unsigned mo = 0;
     seconds tod{};
+    bool rfc850 = false;
     if (s.find(',') != std::string_view::npos) {
         if (!day_name(s, pos, ',') || !literal(s, pos, " ") || !digits(s, pos, 2, d)) return std::nullopt;
         if (literal(s, pos, " ")) {  // IMF-fixdate
             if (!month_name(s, pos, mo) || !literal(s, pos, " ") || !digits(s, pos, 4, y)) return std::nullopt;
         } else {  // RFC 850
+            rfc850 = true;
             if (!literal(s, pos, "-") || !month_name(s, pos, mo) || !literal(s, pos, "-") || !digits(s, pos, 2, y))
                 return std::nullopt;
-            const int this_year = static_cast<int>(year_month_day{floor<days>(now)}.year());
-            y += this_year / 100 * 100;
-            if (y > this_year + 50) y -= 100;
+            y += static_cast<int>(year_month_day{floor<days>(now)}.year()) / 100 * 100;
         }
         if (!literal(s, pos, " ") || !time_of_day(s, pos, tod) || !literal(s, pos, " GMT")) return std::nullopt;
     } else {  // asctime: "Sun Nov  6 08:49:37 1994"
@@ -107,7 +107,14 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
     if (pos != s.size()) return std::nullopt;
     const year_month_day ymd{year{y}, month{mo}, day{static_cast<unsigned>(d)}};
     if (!ymd.ok()) return std::nullopt;
-    return sys_days{ymd} + tod;
+    const auto when = sys_days{ymd} + tod;
+    // RFC 850's two-digit year: a date more than 50 years ahead is in the past century (RFC 9110 §5.6.7).
+    if (rfc850 && when > now + years{50}) {
+        const year_month_day earlier{year{y - 100}, month{mo}, day{static_cast<unsigned>(d)}};
+        if (!earlier.ok()) return std::nullopt;  // 29 February of a year that is no leap year
+        return sys_days{earlier} + tod;
+    }
+    return when;
 }
 
 std::optional<std::chrono::seconds> retry_after_delay(std::string_view v, std::chrono::system_clock::time_point now) noexcept {

@@ -1,6 +1,7 @@
 #include <pieces/allocation_changes.hpp>
 
 #include <map>
+#include <set>
 #include <string_view>
 
 namespace pieces {
@@ -51,7 +52,9 @@ std::vector<allocation_change> diff_allocations(const Allocations& before, const
     std::map<std::string_view, const AllocationCloud*> old;
     for (const auto& c : before.iterable) old.emplace(c.id, &c);
     std::vector<allocation_change> out;
+    std::set<std::string_view> done;  // an id given twice in a reply counts once, as its first
     for (const auto& c : after.iterable) {
+        if (!done.insert(c.id).second) continue;
         const auto it = old.find(c.id);
         if (it == old.end()) {
             out.push_back(presence(kind::cloud_added, c));

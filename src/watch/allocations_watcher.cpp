@@ -61,7 +61,9 @@ struct watch_subscriber {
     // ---- on the watcher's strand only ----
     seen_state seen;
     std::optional<next_handler> pending;
+    std::uint64_t pending_call = 0;      // which next() call `pending` is (a cancellation names the one it is for)
     asio::any_completion_executor work;  // held while `pending`
+    std::atomic<std::uint64_t> calls{0}; // next() calls begun (from the initiating threads)
     watch_subscriber* prev = nullptr;
     watch_subscriber* next = nullptr;
     bool linked = false;
@@ -108,10 +110,11 @@ public:
     void next(std::shared_ptr<watch_subscriber> s, next_handler h) {
         auto work = asio::prefer(asio::get_associated_executor(h, client_->completion_executor),
                                  asio::execution::outstanding_work.tracked);
+        const auto call = ++s->calls;
         auto slot = asio::get_associated_cancellation_slot(h);
-        if (slot.is_connected()) slot.template emplace<cancel_next>(cancel_next{s, strand_});
-        asio::dispatch(strand_, [self = shared_from_this(), s = std::move(s), h = std::move(h),
-                                 work = std::move(work)]() mutable {
+        if (slot.is_connected()) slot.template emplace<cancel_next>(cancel_next{s, strand_, call});
+        asio::dispatch(strand_, [self = shared_from_this(), s = std::move(s), h = std::move(h), work = std::move(work),
+                                 call]() mutable {
             if (s->pending) return complete_later(self->strand_, {std::move(h), std::move(work), asio::error::already_started, {}});
             if (s->ended) return complete_later(self->strand_, {std::move(h), std::move(work), asio::error::operation_aborted, {}});
             if (auto ev = self->core_.take_event(s->seen)) {
@@ -119,6 +122,7 @@ public:
                 return complete_later(self->strand_, {std::move(h), std::move(work), {}, std::move(*ev)});
             }
             s->pending.emplace(std::move(h));
+            s->pending_call = call;
             s->work = std::move(work);
         });
     }
@@ -149,10 +153,12 @@ private:
     struct cancel_next {
         std::weak_ptr<watch_subscriber> sub;
         asio::strand<asio::any_io_executor> strand;
+        std::uint64_t call;  // the next() this slot belongs to: a refused second call cancels nothing
         void operator()(asio::cancellation_type type) {
             if (type == asio::cancellation_type::none) return;
-            asio::post(strand, [w = sub] {
-                if (auto s = w.lock(); s && s->pending) complete_now(s->take(asio::error::operation_aborted));
+            asio::post(strand, [w = sub, call = call] {
+                if (auto s = w.lock(); s && s->pending && s->pending_call == call)
+                    complete_now(s->take(asio::error::operation_aborted));
             });
         }
     };
@@ -240,18 +246,20 @@ private:
     // Every waiting subscriber owed an event gets it; the handlers run after the list is walked (one may
     // subscribe, unsubscribe or call next() again at once).
     // The list of handlers is kept between polls: a fresh one for 10,000 subscribers is a megabyte of new pages
-    // each time (profiled: most of the time to wake them). No poll can end while it is in use (we are on the
-    // strand; a handler run at once may only call next(), reset() or cancel, none of which wakes anyone).
+    // each time (profiled: most of the time to wake them). It is taken out while in use, so that a handler run
+    // at once cannot reach it whatever it does.
     void wake_waiting() {
-        woken_.clear();
-        woken_.reserve(count_);
+        std::vector<completion> woken = std::move(spare_);
+        woken.clear();
+        woken.reserve(count_);
         for (watch_subscriber* s = head_; s; s = s->next) {
             if (!s->pending) continue;
-            if (auto ev = core_.take_event(s->seen)) woken_.push_back(s->take({}, std::move(*ev)));
+            if (auto ev = core_.take_event(s->seen)) woken.push_back(s->take({}, std::move(*ev)));
         }
-        events += woken_.size();
-        for (auto& c : woken_) complete_now(std::move(c));
-        woken_.clear();
+        events += woken.size();
+        for (auto& c : woken) complete_now(std::move(c));
+        woken.clear();
+        if (woken.capacity() > spare_.capacity()) spare_ = std::move(woken);
     }
 
     client_ptr client_;
@@ -262,7 +270,7 @@ private:
     asio::cancellation_signal poll_cancel_;
     watch_core core_;
     watch_subscriber* head_ = nullptr;
-    std::vector<completion> woken_;
+    std::vector<completion> spare_;  // wake_waiting's list, kept for the next poll
     std::size_t count_ = 0;
     std::uint64_t timer_gen_ = 0;
     bool in_flight_ = false;

@@ -17,10 +17,15 @@ std::shared_ptr<const watch_delta> watch_core::delta_from(const std::shared_ptr<
 }
 
 std::optional<watch_event> watch_core::take_event(seen_state& s) {
+    const bool newcomer = !s.snapshot;
+    // A newcomer after a pause is told nothing from before it: the poll started for it answers first.
+    if (newcomer && stale_) return std::nullopt;
     if (failure_ && s.failure < failure_seq_) {
         s.failure = failure_seq_;
         return watch_event(newest_, failure_);
     }
+    // While polls fail, a newcomer's first state is the next good snapshot, not the last one.
+    if (newcomer && failure_) return std::nullopt;
     if (!newest_ || s.snapshot == newest_) return std::nullopt;
     auto delta = delta_from(s.snapshot);
     s.snapshot = newest_;  // nothing changed that is reported: its old snapshot is let go all the same
@@ -52,20 +57,30 @@ watch_core::poll_action watch_core::on_subscribers(std::size_t count, time_point
         return {poll_step::stop, {}};
     }
     if (in_flight_ || timer_armed_) return {};
-    // The first subscriber after none: a snapshot younger than the interval is fresh enough for it.
+    // The first subscriber after none. Polls that were failing keep their backoff (so subscribing and leaving
+    // again does not hammer a failing server); a snapshot younger than the interval is fresh enough; else a
+    // poll now, whose answer is the newcomers' first event.
+    if (failure_ && now < next_due_) {
+        timer_armed_ = true;
+        timer_until_ = next_due_;
+        return {poll_step::wait, timer_until_};
+    }
     if (newest_ && !failure_ && now < newest_->polled_at + p_.interval) {
         timer_armed_ = true;
         timer_until_ = newest_->polled_at + p_.interval;
         return {poll_step::wait, timer_until_};
     }
+    stale_ = newest_ || failure_;
     return poll_now();
 }
 
 watch_core::poll_action watch_core::after_poll(time_point now) {
     in_flight_ = false;
+    stale_ = false;
+    next_due_ = now + next_wait(failures_);
     if (subscribers_ == 0) return {};
     timer_armed_ = true;
-    timer_until_ = now + next_wait(failures_);
+    timer_until_ = next_due_;
     return {poll_step::wait, timer_until_};
 }
 

@@ -66,7 +66,8 @@ public:
 
     // ---- subscribers ----
     /// The event `s` is owed now, if any (and `s` then counts it as seen): the newest failure it was not told of,
-    /// else the changes from its last snapshot to the newest (its first event even when there are none).
+    /// else the changes from its last snapshot to the newest (its first event even when there are none). A new
+    /// subscriber's first snapshot is never one older than the interval, nor the last good one while polls fail.
     std::optional<watch_event> take_event(seen_state& s);
 
     // ---- polling ----
@@ -100,7 +101,9 @@ private:
     std::size_t subscribers_ = 0;
     bool in_flight_ = false;
     bool timer_armed_ = false;
+    bool stale_ = false;      // polling resumed after a pause: what is held is older than the interval
     time_point timer_until_{};
+    time_point next_due_{};   // when the poll after the last one is due (kept while nobody subscribes)
     unsigned failures_ = 0;
 };
 
