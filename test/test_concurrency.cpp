@@ -167,3 +167,119 @@ TEST_CASE("a watcher on a 4-thread io_context: every subscriber sees a disconnec
         CHECK(s->others == 0);
     }
 }
+
+namespace {
+
+// A subscriber whose callbacks run on a strand of its own, counting what it gets (read from the test's thread).
+struct strand_subscriber {
+    strand_subscriber(asio::io_context& ioc, allocations_watcher& w) : strand(asio::make_strand(ioc)), sub(w.subscribe()) {}
+    void pump(const std::string& watched) {
+        sub.next(asio::bind_executor(strand, [this, watched](boost::system::error_code ec, watch_event ev) {
+            if (ec) return;
+            if (ev.error()) ++errors;
+            else if (ev.is_initial()) ++initial;
+            for (const auto& c : ev.changes())
+                if (c.cloud_id == watched && c.what == allocation_change::kind::cloud_status_changed) ++changes;
+            pump(watched);
+        }));
+    }
+    asio::strand<asio::io_context::executor_type> strand;
+    watch_subscription sub;
+    std::atomic<int> initial{0}, errors{0}, changes{0};
+};
+
+}  // namespace
+
+TEST_CASE("a watcher on a 4-thread io_context: one poll per interval, failures to all, resumed, coalesced") {
+    asio::io_context ioc(4);
+    testing::emulator emu(ioc.get_executor());
+    emu.seed(from_json<Allocations>(read_fixture("allocations.json")));
+    client_config cfg;
+    cfg.url = emu.url();
+    client cli(ioc, cfg);
+    watcher_config wc;
+    wc.interval = std::chrono::milliseconds(20);
+    wc.max_backoff = std::chrono::milliseconds(80);
+    std::optional<allocations_watcher> watcher(std::in_place, cli, wc);
+    const auto ids = [&] {
+        std::vector<std::string> v;
+        for (const auto& c : emu.snapshot().iterable) v.push_back(c.id);
+        return v;
+    }();
+
+    constexpr int subscribers = 2000;
+    std::vector<std::unique_ptr<strand_subscriber>> subs;
+    for (int i = 0; i < subscribers; ++i) subs.push_back(std::make_unique<strand_subscriber>(ioc, *watcher));
+    // One that takes its first event, then does not ask for a while.
+    strand_subscriber slow(ioc, *watcher);
+    std::atomic<int> slow_events{0};
+    std::optional<watch_event> slow_last;  // written on slow's strand, read after slow_events says so
+    const auto slow_next = [&] {
+        slow.sub.next(asio::bind_executor(slow.strand, [&](boost::system::error_code ec, watch_event ev) {
+            if (ec) return;
+            slow_last = std::move(ev);
+            ++slow_events;
+        }));
+    };
+
+    std::vector<std::thread> threads;
+    std::atomic<bool> stop{false};
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            while (!stop) ioc.run_one_for(std::chrono::milliseconds(20));
+        });
+    const auto wait_for = [&](auto pred) {
+        const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!pred() && std::chrono::steady_clock::now() < end) std::this_thread::yield();
+        return pred();
+    };
+    const auto all = [&](auto pred) {
+        return [&, pred] {
+            for (auto& s : subs)
+                if (!pred(*s)) return false;
+            return true;
+        };
+    };
+    const auto start = std::chrono::steady_clock::now();
+    for (auto& s : subs) s->pump(ids[1]);
+    slow_next();
+    CHECK(wait_for(all([](strand_subscriber& s) { return s.initial == 1; })));
+    CHECK(wait_for([&] { return slow_events == 1; }));
+
+    // One request per interval, whatever the number of subscribers.
+    CHECK(wait_for([&] { return watcher->stats().polls >= 6; }));
+    const auto polls = watcher->stats().polls;
+    const auto requests = emu.requests(testing::endpoint::snapshot);
+    CHECK(requests >= polls);
+    CHECK(requests <= polls + 1);
+    CHECK(std::chrono::steady_clock::now() - start >= 5 * wc.interval);
+
+    // A failing poll reaches every subscriber; once the server answers again, the next change is seen by all.
+    testing::fault broken;
+    broken.status = 500;
+    emu.set_fault(testing::endpoint::snapshot, broken);
+    CHECK(wait_for(all([](strand_subscriber& s) { return s.errors >= 1; })));
+    emu.clear_faults();
+    emu.set_cloud_status(ids[1], AllocationStatusEnum::FAILED);
+    CHECK(wait_for(all([](strand_subscriber& s) { return s.changes == 1; })));
+    emu.set_cloud_status(ids[2], AllocationStatusEnum::RUNNING);
+    const auto polls_after = watcher->stats().polls;
+    CHECK(wait_for([&] { return watcher->stats().polls >= polls_after + 2; }));
+
+    // The slow one missed a failure (now stale) and two changes: one event, both changes, no error.
+    slow_next();
+    CHECK(wait_for([&] { return slow_events == 2; }));
+    std::vector<allocation_change> combined;
+    asio::post(slow.strand, [&] { combined = slow_last->changes(); ++slow_events; });
+    CHECK(wait_for([&] { return slow_events == 3; }));
+    CHECK(combined.size() == 2);  // (not REQUIRE: the threads must still be stopped below)
+    if (combined.size() == 2) {
+        CHECK((combined[0].cloud_id == ids[1] && combined[0].status_after == AllocationStatusEnum::FAILED));
+        CHECK((combined[1].cloud_id == ids[2] && combined[1].status_after == AllocationStatusEnum::RUNNING));
+    }
+
+    watcher.reset();
+    stop = true;
+    for (auto& t : threads) t.join();
+    for (auto& s : subs) CHECK(s->changes == 1);
+}
