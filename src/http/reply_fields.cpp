@@ -1,5 +1,7 @@
 #include "reply_fields.hpp"
 
+#include "../text_scan.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -22,25 +24,6 @@ std::string_view trim(std::string_view s) noexcept {
     return s;
 }
 
-// Reads exactly `n` digits at `pos`.
-bool digits(std::string_view s, std::size_t& pos, std::size_t n, int& out) noexcept {
-    if (pos + n > s.size()) return false;
-    out = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const char c = s[pos + i];
-        if (c < '0' || c > '9') return false;
-        out = out * 10 + (c - '0');
-    }
-    pos += n;
-    return true;
-}
-
-bool literal(std::string_view s, std::size_t& pos, std::string_view text) noexcept {
-    if (s.substr(pos, text.size()) != text) return false;
-    pos += text.size();
-    return true;
-}
-
 // A three-letter month name, as 1..12.
 bool month_name(std::string_view s, std::size_t& pos, unsigned& out) noexcept {
     static constexpr std::array<std::string_view, 12> names{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -55,8 +38,8 @@ bool month_name(std::string_view s, std::size_t& pos, unsigned& out) noexcept {
 // "HH:MM:SS" (60 allowed for a leap second).
 bool time_of_day(std::string_view s, std::size_t& pos, std::chrono::seconds& out) noexcept {
     int h = 0, m = 0, sec = 0;
-    if (!digits(s, pos, 2, h) || !literal(s, pos, ":") || !digits(s, pos, 2, m) || !literal(s, pos, ":") ||
-        !digits(s, pos, 2, sec) || h > 23 || m > 59 || sec > 60)
+    if (!scan_digits(s, pos, 2, h) || !scan_literal(s, pos, ":") || !scan_digits(s, pos, 2, m) || !scan_literal(s, pos, ":") ||
+        !scan_digits(s, pos, 2, sec) || h > 23 || m > 59 || sec > 60)
         return false;
     out = std::chrono::hours{h} + std::chrono::minutes{m} + std::chrono::seconds{sec};
     return true;
@@ -84,24 +67,24 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
     seconds tod{};
     bool rfc850 = false;
     if (s.find(',') != std::string_view::npos) {
-        if (!day_name(s, pos, ',') || !literal(s, pos, " ") || !digits(s, pos, 2, d)) return std::nullopt;
-        if (literal(s, pos, " ")) {  // IMF-fixdate
-            if (!month_name(s, pos, mo) || !literal(s, pos, " ") || !digits(s, pos, 4, y)) return std::nullopt;
+        if (!day_name(s, pos, ',') || !scan_literal(s, pos, " ") || !scan_digits(s, pos, 2, d)) return std::nullopt;
+        if (scan_literal(s, pos, " ")) {  // IMF-fixdate
+            if (!month_name(s, pos, mo) || !scan_literal(s, pos, " ") || !scan_digits(s, pos, 4, y)) return std::nullopt;
         } else {  // RFC 850
             rfc850 = true;
-            if (!literal(s, pos, "-") || !month_name(s, pos, mo) || !literal(s, pos, "-") || !digits(s, pos, 2, y))
+            if (!scan_literal(s, pos, "-") || !month_name(s, pos, mo) || !scan_literal(s, pos, "-") || !scan_digits(s, pos, 2, y))
                 return std::nullopt;
             y += static_cast<int>(year_month_day{floor<days>(now)}.year()) / 100 * 100;
         }
-        if (!literal(s, pos, " ") || !time_of_day(s, pos, tod) || !literal(s, pos, " GMT")) return std::nullopt;
+        if (!scan_literal(s, pos, " ") || !time_of_day(s, pos, tod) || !scan_literal(s, pos, " GMT")) return std::nullopt;
     } else {  // asctime: "Sun Nov  6 08:49:37 1994"
-        if (!day_name(s, pos, ' ') || !month_name(s, pos, mo) || !literal(s, pos, " ")) return std::nullopt;
-        if (literal(s, pos, " ")) {
-            if (!digits(s, pos, 1, d)) return std::nullopt;
-        } else if (!digits(s, pos, 2, d)) {
+        if (!day_name(s, pos, ' ') || !month_name(s, pos, mo) || !scan_literal(s, pos, " ")) return std::nullopt;
+        if (scan_literal(s, pos, " ")) {
+            if (!scan_digits(s, pos, 1, d)) return std::nullopt;
+        } else if (!scan_digits(s, pos, 2, d)) {
             return std::nullopt;
         }
-        if (!literal(s, pos, " ") || !time_of_day(s, pos, tod) || !literal(s, pos, " ") || !digits(s, pos, 4, y))
+        if (!scan_literal(s, pos, " ") || !time_of_day(s, pos, tod) || !scan_literal(s, pos, " ") || !scan_digits(s, pos, 4, y))
             return std::nullopt;
     }
     if (pos != s.size()) return std::nullopt;

@@ -3,6 +3,8 @@
 // snapshot, and an istream per timestamp costs a locale and an allocation.
 #include <pieces/models/grouped_timestamp.hpp>
 
+#include "../text_scan.hpp"
+
 #include <charconv>
 #include <cstdio>
 
@@ -11,37 +13,21 @@ namespace {
 
 using namespace std::chrono;
 
-// Reads exactly `n` digits at `pos`.
-bool digits(std::string_view s, std::size_t& pos, std::size_t n, int& out) noexcept {
-    if (pos + n > s.size()) return false;
-    out = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const char c = s[pos + i];
-        if (c < '0' || c > '9') return false;
-        out = out * 10 + (c - '0');
-    }
-    pos += n;
-    return true;
-}
-
-bool expect(std::string_view s, std::size_t& pos, char c) noexcept {
-    if (pos >= s.size() || s[pos] != c) return false;
-    ++pos;
-    return true;
-}
+using detail::scan_digits;
+using detail::scan_literal;
 
 }  // namespace
 
 std::optional<system_clock::time_point> parse_rfc3339(std::string_view s) noexcept {
     std::size_t pos = 0;
     int y, mo, d, h, mi, sec;
-    if (!digits(s, pos, 4, y) || !expect(s, pos, '-') || !digits(s, pos, 2, mo) || !expect(s, pos, '-') ||
-        !digits(s, pos, 2, d))
+    if (!scan_digits(s, pos, 4, y) || !scan_literal(s, pos, '-') || !scan_digits(s, pos, 2, mo) || !scan_literal(s, pos, '-') ||
+        !scan_digits(s, pos, 2, d))
         return std::nullopt;
     if (pos >= s.size() || (s[pos] != 'T' && s[pos] != 't' && s[pos] != ' ')) return std::nullopt;
     ++pos;
-    if (!digits(s, pos, 2, h) || !expect(s, pos, ':') || !digits(s, pos, 2, mi) || !expect(s, pos, ':') ||
-        !digits(s, pos, 2, sec))
+    if (!scan_digits(s, pos, 2, h) || !scan_literal(s, pos, ':') || !scan_digits(s, pos, 2, mi) || !scan_literal(s, pos, ':') ||
+        !scan_digits(s, pos, 2, sec))
         return std::nullopt;
     const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;  // 60: a leap second
@@ -69,7 +55,7 @@ std::optional<system_clock::time_point> parse_rfc3339(std::string_view s) noexce
         const bool negative = s[pos] == '-';
         ++pos;
         int oh, om;
-        if (!digits(s, pos, 2, oh) || !expect(s, pos, ':') || !digits(s, pos, 2, om) || oh > 23 || om > 59)
+        if (!scan_digits(s, pos, 2, oh) || !scan_literal(s, pos, ':') || !scan_digits(s, pos, 2, om) || oh > 23 || om > 59)
             return std::nullopt;
         offset = hours{oh} + minutes{om};
         if (negative) offset = -offset;
