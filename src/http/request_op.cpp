@@ -6,6 +6,7 @@
 #include "reply_parser.hpp"
 #include "request_machine.hpp"
 #include "request_text.hpp"
+#include "retry_schedule.hpp"
 
 #include <pieces/error.hpp>
 
@@ -24,7 +25,6 @@
 #include <exception>
 #include <new>
 #include <optional>
-#include <random>
 #include <string>
 
 namespace pieces::detail {
@@ -120,12 +120,6 @@ struct pending_resolution {
 };
 
 void complete(std::shared_ptr<request_state> st, error_code ec);
-
-// A different jitter seed for each request: a per-thread sequence, started from the system's entropy.
-std::uint64_t next_jitter_seed() {
-    thread_local std::uint64_t state = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
-    return state += 0x9e3779b97f4a7c15ULL;
-}
 
 // The completion handler of every step: carries the request from one step to the next, on the strand, with
 // the request's own cancellation slot (fed from the caller's, see cancel_forwarder).

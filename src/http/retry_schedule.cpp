@@ -1,6 +1,7 @@
 #include "retry_schedule.hpp"
 
 #include <algorithm>
+#include <random>
 
 namespace pieces::detail {
 
@@ -9,6 +10,11 @@ const char* retry_policy_problem(const retry_policy& p) noexcept {
     if (p.initial_backoff.count() < 0) return "retry.initial_backoff must be >= 0";
     if (p.max_backoff < p.initial_backoff) return "retry.max_backoff must be >= retry.initial_backoff";
     return nullptr;
+}
+
+std::uint64_t next_jitter_seed() {
+    thread_local std::uint64_t state = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+    return state += 0x9e3779b97f4a7c15ULL;
 }
 
 std::uint64_t jitter_source::next() noexcept {

@@ -27,6 +27,9 @@ private:
     std::uint64_t state_;
 };
 
+/// A different jitter seed at each call: a per-thread sequence, started from the system's entropy.
+std::uint64_t next_jitter_seed();
+
 /// The wait before attempt `next_attempt` (2 for the first retry): a `Retry-After` from the server when there is
 /// one, else a draw from [0, min(max_backoff, initial_backoff * 2^(next_attempt - 2))]; never over max_backoff.
 clock_type::duration backoff_before(const retry_policy& p, unsigned next_attempt,

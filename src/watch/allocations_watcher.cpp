@@ -20,7 +20,6 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
-#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -84,7 +83,7 @@ public:
           strand_(asio::make_strand(client_->get_executor())),
           timer_(strand_),
           core_({to_clock_duration(cfg.interval), to_clock_duration(cfg.max_backoff),
-                 (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()}) {}
+                 next_jitter_seed()}) {}
 
     void add(std::shared_ptr<watch_subscriber> s) {
         asio::dispatch(strand_, [self = shared_from_this(), s = std::move(s)] {
@@ -229,7 +228,7 @@ private:
         const auto now = clock_type::now();
         watch_core::poll_action next;
         if (stopped && ec == asio::error::operation_aborted) {
-            next = core_.on_poll_aborted(now);
+            next = core_.on_poll_aborted();
         } else {
             ++polls;
             if (ec) {
