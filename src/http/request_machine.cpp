@@ -224,14 +224,7 @@ request_action request_machine::on_read(const step_result& r, bool got_some, con
 request_action request_machine::on_released(clock_type::time_point now, bool cancelled) {
     holding_ = false;
     if (next_ == after_release::finish) return finish(final_ec_, std::move(final_detail_));
-    if (next_ == after_release::back_off) {
-        if (cancelled) return finish(aborted);
-        if (now >= backoff_until_) return on_backoff_ended(now, cancelled);
-        request_action a;
-        a.step = request_step::backoff;
-        a.until = backoff_until_;
-        return a;
-    }
+    if (next_ == after_release::back_off) return on_backoff_ended(now, cancelled);  // waits, unless it is time
     retried_ = true;
     written_ = 0;
     interim_ = 0;
@@ -241,7 +234,7 @@ request_action request_machine::on_released(clock_type::time_point now, bool can
 
 request_action request_machine::on_backoff_ended(clock_type::time_point now, bool cancelled) {
     if (cancelled) return finish(aborted);
-    if (now < backoff_until_) {  // woken early (never by the transport's timer): wait the rest
+    if (now < backoff_until_) {  // just released, or woken early: wait the rest
         request_action a;
         a.step = request_step::backoff;
         a.until = backoff_until_;

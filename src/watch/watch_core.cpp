@@ -42,6 +42,12 @@ watch_core::duration watch_core::next_wait(unsigned failures) noexcept {
     return bound / 2 + jitter_.draw(bound - bound / 2);
 }
 
+watch_core::poll_action watch_core::wait_until(time_point t) {
+    timer_armed_ = true;
+    timer_until_ = t;
+    return {poll_step::wait, t};
+}
+
 watch_core::poll_action watch_core::poll_now() {
     in_flight_ = true;
     timer_armed_ = false;
@@ -60,16 +66,9 @@ watch_core::poll_action watch_core::on_subscribers(std::size_t count, time_point
     // The first subscriber after none. Polls that were failing keep their backoff (so subscribing and leaving
     // again does not hammer a failing server); a snapshot younger than the interval is fresh enough; else a
     // poll now, whose answer is the newcomers' first event.
-    if (failure_ && now < next_due_) {
-        timer_armed_ = true;
-        timer_until_ = next_due_;
-        return {poll_step::wait, timer_until_};
-    }
-    if (newest_ && !failure_ && now < newest_->polled_at + p_.interval) {
-        timer_armed_ = true;
-        timer_until_ = newest_->polled_at + p_.interval;
-        return {poll_step::wait, timer_until_};
-    }
+    if (failure_ && now < next_due_) return wait_until(next_due_);
+    if (newest_ && !failure_ && now < newest_->polled_at + p_.interval)
+        return wait_until(newest_->polled_at + p_.interval);
     stale_ = newest_ || failure_;
     return poll_now();
 }
@@ -79,9 +78,7 @@ watch_core::poll_action watch_core::after_poll(time_point now) {
     stale_ = false;
     next_due_ = now + next_wait(failures_);
     if (subscribers_ == 0) return {};
-    timer_armed_ = true;
-    timer_until_ = next_due_;
-    return {poll_step::wait, timer_until_};
+    return wait_until(next_due_);
 }
 
 watch_core::poll_action watch_core::on_poll_succeeded(Allocations a, time_point now) {
@@ -107,11 +104,10 @@ watch_core::poll_action watch_core::on_poll_failed(boost::system::error_code ec,
     return after_poll(now);
 }
 
-watch_core::poll_action watch_core::on_poll_aborted(time_point now) {
+watch_core::poll_action watch_core::on_poll_aborted() {
     in_flight_ = false;
     // A subscriber came back while the cancelled poll was ending: poll for it now.
     if (subscribers_ > 0 && !timer_armed_) return poll_now();
-    (void)now;
     return {};
 }
 

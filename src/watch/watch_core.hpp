@@ -76,7 +76,7 @@ public:
     /// A poll ended with this snapshot / this error / cancelled by `stop` (none of the latter is reported).
     poll_action on_poll_succeeded(Allocations a, time_point now);
     poll_action on_poll_failed(boost::system::error_code ec, diagnostics d, time_point now);
-    poll_action on_poll_aborted(time_point now);
+    poll_action on_poll_aborted();
     /// The timer armed by the last `wait` fired.
     poll_action on_timer(time_point now);
 
@@ -88,6 +88,7 @@ public:
 private:
     poll_action after_poll(time_point now);
     poll_action poll_now();
+    poll_action wait_until(time_point t);  // arms the timer
     std::shared_ptr<const watch_delta> delta_from(const std::shared_ptr<const watch_snapshot>& from);
 
     params p_;
