@@ -6,12 +6,16 @@
 # Then the snapshot-polling benchmark against the emulator as a separate process (pinned to another core
 # than the client when two are available), with the 3-cloud fixture and a 200-cloud body, and its peers on
 # the same server, body and P: the official TypeScript SDK on node, and wrk (the machine's HTTP limit).
+# Then HTTPS: the 3-cloud emulator serving TLS (a certificate made by test/tls/make_test_certs.sh, trusted
+# through SSL_CERT_FILE / NODE_EXTRA_CA_CERTS), polled by ours and by the official SDK, beside ours over plain
+# HTTP in the same run: what TLS costs per request.
 # Last the watcher's fan-out (bench/watch_fanout.cpp): N subscribers on one watcher, beside N polling loops
 # without one (the yardstick for requests and memory) and N coroutines woken from N timers (the floor for
 # waking N coroutines).
-# Usage: bench/run.sh [--quick] [--floor-only] [--url URL] [--build-dir DIR]
+# Usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--url URL] [--build-dir DIR]
 #   --quick          about a minute: fewer rows and requests
 #   --floor-only     the floor comparison only
+#   --https-only     the HTTPS rows only
 #   --url URL        poll another server instead of starting the emulator (its one body only)
 #   --build-dir DIR  use binaries already built there (default: build the release preset)
 set -euo pipefail
@@ -19,14 +23,15 @@ cd "$(dirname "$0")/.."
 source scripts/emulator_url.sh
 source scripts/official_sdk.sh
 source bench/nginx.sh
-quick=0 floor_only=0 url="" build_dir=""
+quick=0 floor_only=0 https_only=0 url="" build_dir=""
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --floor-only) floor_only=1 ;;
+    --https-only) https_only=1 ;;
     --url) url=$2; shift ;;
     --build-dir) build_dir=$2; shift ;;
-    *) echo "usage: bench/run.sh [--quick] [--floor-only] [--url URL] [--build-dir DIR]"; exit 2 ;;
+    *) echo "usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--url URL] [--build-dir DIR]"; exit 2 ;;
   esac
   shift
 done
@@ -206,18 +211,53 @@ if [[ -n "$url" ]]; then
   run_body "the server's" "$url" "$requests" $((requests / 5))
   exit
 fi
-run_floor
-((floor_only)) && exit 0
-# start_emulator SEED_FILE: a pinned emulator serving it (the previous one stopped), its URL in $server_url;
-# started in this shell, so the trap stops it
+# start_emulator SEED_FILE [EMULATOR_OPTIONS...]: a pinned emulator serving it (the previous one stopped), its
+# URL in $server_url; started in this shell, so the trap stops it
 start_emulator() {
-  local out
+  local out seed=$1
+  shift
   out=$(mktemp)
   kill "${pids[@]}" 2>/dev/null || true
-  "${server_pin[@]}" "$emulator" --port 0 --seed "$1" > "$out" 2>&1 &
+  "${server_pin[@]}" "$emulator" --port 0 --seed "$seed" "$@" > "$out" 2>&1 &
   pids=($!)
   server_url=$(emulator_url "$out")
 }
+
+# run_https: at each row, ours over HTTPS, ours over plain HTTP, and the SDK over HTTPS (the 3-cloud body, the
+# same emulator process for both schemes is not possible, so two, one at a time busy, both on the server's core).
+run_https() {
+  local csv row p pool certs=$work/certs https_url http_url
+  test/tls/make_test_certs.sh "$certs" >/dev/null
+  start_emulator "$fixtures/allocations.json"
+  http_url=$server_url
+  local http_pid=${pids[0]}
+  "${server_pin[@]}" "$emulator" --port 0 --seed "$fixtures/allocations.json" --tls-cert "$certs/server.pem" \
+    --tls-key "$certs/server.key" > "$work/tls.out" 2>&1 &
+  pids=($http_pid $!)
+  https_url=$(emulator_url "$work/tls.out")
+  csv=$(mktemp)
+  echo "== 3-cloud body over HTTPS (TLS 1.3, P-256 certificate), server at $https_url; ours: N=$requests, SDK: N=$((requests / 5))"
+  echo "   ours-http is ours over plain HTTP in the same run: ours/ours-http is what TLS costs"
+  for row in $https_rows; do
+    p=${row%:*} pool=${row#*:}
+    SSL_CERT_FILE=$certs/ca.pem "${client_pin[@]}" "$bench" --url "$https_url" --rows "$row" --requests "$requests" --csv |
+      tail -n +$(($(wc -l < "$csv") ? 2 : 1)) >> "$csv"
+    "${client_pin[@]}" "$bench" --url "$http_url" --rows "$row" --requests "$requests" --csv | tail -n 1 |
+      sed 's/^ours,/ours-http,/' >> "$csv"
+    if ((have_sdk)); then
+      (cd "$work" && NODE_EXTRA_CA_CERTS=$certs/ca.pem "${client_pin[@]}" node sdk_poller.mjs "$https_url" "$p" \
+        $((requests / 5))) >> "$csv"
+    fi
+  done
+  table "$csv"
+  rm -f "$csv"
+  echo "(https: ${SECONDS}s since the start)"
+}
+if ((quick)); then https_rows="1:1 16:16"; else https_rows="1:1 16:16 64:64 256:64"; fi
+if ((https_only)); then run_https; exit 0; fi
+
+run_floor
+((floor_only)) && exit 0
 seed200=$(mktemp --suffix=.json)
 "$bench" --make-seed 200 "$fixtures/allocations.json" "$seed200"
 start_emulator "$fixtures/allocations.json"
@@ -226,6 +266,7 @@ start_emulator "$seed200"
 # ~40x the bytes per reply: fewer requests, so the full run stays within 10 minutes
 run_body 200-cloud "$server_url" $((requests / 10)) $((requests / 50))
 rm -f "$seed200"
+run_https
 
 # run_watch N INTERVAL_MS CHANGES: the three modes of watch_fanout against the 3-cloud emulator, in a table.
 run_watch() {

@@ -9,7 +9,7 @@
 #   --with-fuzz      clang 14 and libFuzzer (the fuzz preset)
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev catch2 curl)
+packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev openssl catch2 curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

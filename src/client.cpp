@@ -1,5 +1,6 @@
 #include "client_impl.hpp"
 #include "http/retry_schedule.hpp"
+#include "http/tls_context.hpp"
 
 #include <pieces/client.hpp>
 #include <pieces/error.hpp>
@@ -33,6 +34,8 @@ boost::system::error_code validate_into(const client_config& cfg, diagnostics* d
     if (has_bad_header_char(cfg.user_agent))
         return fail(diag, errc::invalid_header_value, "user_agent contains CR, LF or NUL");
     if (const char* problem = detail::retry_policy_problem(cfg.retry)) return fail(diag, errc::invalid_config, problem);
+    if (cfg.tls.certificate_file.empty() != cfg.tls.private_key_file.empty())
+        return fail(diag, errc::invalid_config, "tls.certificate_file and tls.private_key_file go together");
     std::string why;
     if (auto ec = detail::parse_base_url(cfg.url, url, why)) return fail(diag, errc::invalid_config, why);
     return {};
@@ -49,7 +52,16 @@ client::client(executor_type ex, client_config cfg) {
     diagnostics diag;
     detail::base_url url;
     if (auto ec = validate_into(cfg, &diag, url)) throw error_with_diagnostics(ec, std::move(diag));
-    impl_ = std::make_shared<detail::client_impl>(std::move(ex), std::move(cfg), std::move(url));
+    std::unique_ptr<detail::tls_context> tls;
+    if (url.tls) {  // the files are read here, once per client
+        std::string why;
+        tls = detail::make_tls_context(cfg.tls, why);
+        if (!tls) {
+            diag.set_client_message(std::move(why));
+            throw error_with_diagnostics(errc::invalid_config, std::move(diag));
+        }
+    }
+    impl_ = std::make_shared<detail::client_impl>(std::move(ex), std::move(cfg), std::move(url), std::move(tls));
 }
 
 client::client(client&&) noexcept = default;

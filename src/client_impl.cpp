@@ -3,6 +3,7 @@
 
 #include "http/connection.hpp"
 #include "http/request_text.hpp"
+#include "http/tls_context.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -27,13 +28,14 @@ asio::any_completion_executor make_completion_executor(const asio::any_io_execut
 
 }  // namespace
 
-client_impl::client_impl(asio::any_io_executor ex, client_config cfg, base_url url)
+client_impl::client_impl(asio::any_io_executor ex, client_config cfg, base_url url, std::unique_ptr<tls_context> t)
     : completion_executor(make_completion_executor(ex)),
       strand(make_client_strand(ex)),
       pool(cfg.pool.max_connections),
       resolver(strand),
       deadline_timer(strand),
       common_fields(common_request_fields(cfg, url)),
+      tls(std::move(t)),
       executor_(std::move(ex)),
       config_(std::move(cfg)),
       url_(std::move(url)) {}

@@ -29,6 +29,7 @@ struct connection_deleter {
 using connection_ptr = std::unique_ptr<connection, connection_deleter>;
 
 struct request_state;  // one request in flight; defined in http/request_op.cpp
+struct tls_context;    // the SSL context of an https client; defined in http/tls_context.hpp
 
 class client_impl : public std::enable_shared_from_this<client_impl> {
 public:
@@ -37,7 +38,8 @@ public:
     // it); over the given any_io_executor otherwise.
     using strand_type = boost::asio::any_io_executor;
 
-    client_impl(boost::asio::any_io_executor ex, client_config cfg, base_url url);
+    /// `tls`: made from `cfg.tls` when `url` is https, else null.
+    client_impl(boost::asio::any_io_executor ex, client_config cfg, base_url url, std::unique_ptr<tls_context> tls);
     ~client_impl();
 
     /// Sends one request, attempting it again as `retry` says (checked already); the handler gets the reply
@@ -76,6 +78,7 @@ public:
     std::chrono::steady_clock::time_point deadline_armed_at{};
     bool deadline_armed = false;
     const std::string common_fields;  // the request header fields every request of this client sends
+    const std::unique_ptr<tls_context> tls;  // https only
 
     // ---- counters, readable from any thread ----
     std::atomic<std::uint64_t> connections_opened{0};

@@ -24,6 +24,8 @@ public:
         case errc::connection_closed: return "The server closed the connection before the reply was complete.";
         case errc::request_timeout: return "The request did not complete before its deadline.";
         case errc::connection_failed: return "Pieces OS is not reachable.";
+        case errc::tls_handshake_failed: return "The TLS handshake failed.";
+        case errc::tls_certificate_rejected: return "The server's TLS certificate was rejected.";
         case errc::invalid_header_value: return "A header value contains CR, LF or NUL.";
         case errc::invalid_argument: return "An argument cannot be sent as given.";
         case errc::invalid_config: return "The client configuration is invalid.";
@@ -51,6 +53,7 @@ public:
         case condition::bad_response:
             return e == errc::invalid_response || e == errc::malformed_http ||
                    e == errc::response_too_large || e == errc::connection_closed;
+        case condition::tls_failed: return e == errc::tls_handshake_failed || e == errc::tls_certificate_rejected;
         }
         return false;
     }
@@ -64,6 +67,7 @@ public:
         case condition::timed_out: return "The operation timed out (our deadline or HTTP 504).";
         case condition::server_error: return "The server answered with an error status.";
         case condition::bad_response: return "The server's reply could not be used.";
+        case condition::tls_failed: return "No TLS connection could be made (handshake or certificate).";
         }
         return "Unknown pieces.allocations condition.";
     }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # pieces-allocations against the standalone emulator: every subcommand (table and --json), each exit code,
-# and `watch` seeing a status change made while it runs.
-# Usage: cli_tool.sh TOOL EMULATOR FIXTURES_DIR
+# `watch` seeing a status change made while it runs, and https:// (trusted through SSL_CERT_FILE or --ca-file,
+# rejected without, --insecure).
+# Usage: cli_tool.sh TOOL EMULATOR FIXTURES_DIR CERTS_DIR (CERTS_DIR: made by tls/make_test_certs.sh)
 set -uo pipefail
-tool=$1 emulator=$2 fixtures=$3
+tool=$1 emulator=$2 fixtures=$3 certs=$4
 source "$(dirname "$0")/../scripts/emulator_url.sh"
 work=$(mktemp -d)
 pids=()
@@ -15,8 +16,16 @@ pids+=($!)
 "$emulator" --port 0 --seed "$fixtures/allocations.json" --fault snapshot:status=500,body=database-down \
   --fault allocation_snapshot:status=504 --fault update:latency_ms=5000 > "$work/bad.out" 2>&1 &
 pids+=($!)
+# The third serves https with a certificate for 127.0.0.1 issued by the test CA.
+"$emulator" --port 0 --seed "$fixtures/allocations.json" --tls-cert "$certs/server.pem" --tls-key "$certs/server.key" \
+  > "$work/tls.out" 2>&1 &
+pids+=($!)
 good=$(emulator_url "$work/good.out") || exit 1
 bad=$(emulator_url "$work/bad.out") || exit 1
+tls=$(emulator_url "$work/tls.out") || exit 1
+[[ $tls == https://127.0.0.1:* ]] || { echo "FAIL: the TLS emulator says $tls"; exit 1; }
+# The system's trust store must not know the test CA, whatever the machine's environment says.
+unset SSL_CERT_FILE SSL_CERT_DIR
 first=3d5a9b12-7c40-4e8f-a6b1-0e2f4c8d7a10 second=8e21c4f7-5b93-4d0a-9c6e-71f2a3b5d802
 
 failures=0
@@ -92,6 +101,14 @@ check usage-bad-file 2 "" "cannot read /nonexistent" -- --url "$good" update --f
 check usage-bad-model 2 "" "missing required member" -- --url "$good" connect --profile "$fixtures/allocations.json"
 check usage-bad-url 2 "" "pieces-allocations: " -- --url ftp://x snapshot
 check help 0 "Commands:" "" -- --help
+
+# https
+SSL_CERT_FILE="$certs/ca.pem" check tls-ssl-cert-file 0 "$first  RUNNING" "" -- --url "$tls" snapshot
+check tls-unknown-issuer 7 "" "unknown issuer" -- --url "$tls" snapshot
+check tls-ca-file 0 "$first  RUNNING" "" -- --url "$tls" --ca-file "$certs/ca.pem" snapshot
+check tls-insecure 0 "$first  RUNNING" "" -- --url "$tls" --insecure snapshot
+check tls-bad-ca-file 2 "" "tls.ca_file: cannot load '/nonexistent'" -- --url "$tls" --ca-file /nonexistent snapshot
+check tls-plain-server 7 "" "during the TLS handshake" -- --url "${good/http:/https:}" --ca-file "$certs/ca.pem" snapshot
 for c in snapshot get connect disconnect reconnect update watch; do
   check "help-$c" 0 "usage: pieces-allocations $c" "" -- "$c" --help
 done

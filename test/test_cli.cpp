@@ -117,6 +117,8 @@ TEST_CASE("cli: exit codes tell the failures apart") {
     CHECK(exit_code_for(errc::gateway_timeout) == timed_out);
     CHECK(exit_code_for(errc::request_timeout) == timed_out);
     CHECK(exit_code_for(errc::connection_failed) == not_reachable);
+    CHECK(exit_code_for(errc::tls_handshake_failed) == tls_failed);
+    CHECK(exit_code_for(errc::tls_certificate_rejected) == tls_failed);
     CHECK(exit_code_for(errc::invalid_config) == bad_usage);
     CHECK(exit_code_for(errc::invalid_response) == failed);
 }

@@ -1,4 +1,5 @@
-// One client shared by coroutines on a 4-thread io_context (run under ThreadSanitizer in CI).
+// One client shared by coroutines on a 4-thread io_context, over plain HTTP and over TLS (run under
+// ThreadSanitizer in CI).
 #include "async_test.hpp"
 
 #include <pieces/allocations_api.hpp>
@@ -16,11 +17,19 @@ using namespace pieces;
 using namespace pieces_test;
 
 TEST_CASE("many pollers on a 4-thread io_context share one client") {
+    const bool tls = GENERATE(false, true);  // and its TLS connections, each used from any of the threads
+    INFO((tls ? "over TLS" : "over plain HTTP"));
     asio::io_context ioc(4);
-    testing::emulator emu(ioc.get_executor());
+    testing::emulator_options where;
+    if (tls) {
+        where.tls_certificate_file = PIECES_TEST_CERTS_DIR "/server.pem";
+        where.tls_private_key_file = PIECES_TEST_CERTS_DIR "/server.key";
+    }
+    testing::emulator emu(ioc.get_executor(), where);
     emu.seed(from_json<Allocations>(read_fixture("allocations.json")));
     client_config cfg;
     cfg.url = emu.url();
+    cfg.tls.ca_file = PIECES_TEST_CERTS_DIR "/ca.pem";
     cfg.pool.max_connections = 4;
     client cli(ioc, cfg);
     allocations_api api(cli);

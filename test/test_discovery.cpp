@@ -22,7 +22,7 @@ std::optional<testing::emulator> emulator_in_range(asio::io_context& ioc, unsign
     for (unsigned p = to; p >= from; --p) {
         try {
             return std::optional<testing::emulator>(std::in_place, ioc.get_executor(),
-                                                    testing::emulator_options{"127.0.0.1", static_cast<unsigned short>(p), false});
+                                                    testing::emulator_options{.port = static_cast<unsigned short>(p)});
         } catch (const boost::system::system_error&) {
         }
     }

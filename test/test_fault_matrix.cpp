@@ -1,6 +1,6 @@
 // Every endpoint x every fault the emulator can inject: the outcome each cell must have (a specific error code,
 // or success, after a permitted retry where one is allowed), and after each cell the next normal request
-// succeeds on the same client.
+// succeeds on the same client. Each over plain HTTP and over TLS (the same rules hold through the TLS layer).
 #include "async_test.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -81,27 +81,39 @@ client_config matrix_config(const std::string& url) {
     client_config cfg;
     cfg.url = url;
     cfg.request_timeout = 300ms;
+    cfg.tls.ca_file = PIECES_TEST_CERTS_DIR "/ca.pem";  // used with https:// only
     return cfg;
 }
 
 void seed(testing::emulator& emu) { emu.seed(from_json<Allocations>(read_fixture("allocations.json"))); }
 
-testing::emulator_options cloud_mode(unsigned short port = 0) {
+testing::emulator_options cloud_mode(bool tls, unsigned short port = 0) {
     testing::emulator_options o;
     o.cloud_mode = true;  // create and delete answer as within the cloud
     o.port = port;
+    if (tls) {
+        o.tls_certificate_file = PIECES_TEST_CERTS_DIR "/server.pem";
+        o.tls_private_key_file = PIECES_TEST_CERTS_DIR "/server.key";
+    }
     return o;
+}
+
+bool over_tls() {
+    const bool tls = GENERATE(false, true);
+    UNSCOPED_INFO((tls ? "over TLS" : "over plain HTTP"));
+    return tls;
 }
 
 }  // namespace
 
 TEST_CASE("fault matrix: every endpoint x every injected fault") {
+    const bool tls = over_tls();
     const endpoint_arguments m;
     for (const auto& c : cells) {
         for (const endpoint e : all_endpoints) {
             INFO(c.name << " on " << testing::to_string(e));
             asio::io_context ioc;
-            testing::emulator emu(ioc.get_executor(), cloud_mode());
+            testing::emulator emu(ioc.get_executor(), cloud_mode(tls));
             seed(emu);
             client cli(ioc, matrix_config(emu.url()));
             REQUIRE(run(ioc, call_endpoint(cli, e, m)) == error_code{});  // warm-up: one kept-alive connection
@@ -125,6 +137,7 @@ TEST_CASE("fault matrix: every endpoint x every injected fault") {
 }
 
 TEST_CASE("fault matrix: connection refused, then the server comes up") {
+    const bool tls = over_tls();
     const endpoint_arguments m;
     for (const endpoint e : all_endpoints) {
         INFO(testing::to_string(e));
@@ -134,21 +147,22 @@ TEST_CASE("fault matrix: connection refused, then the server comes up") {
             asio::ip::tcp::acceptor probe(ioc, {asio::ip::make_address("127.0.0.1"), 0});
             port = probe.local_endpoint().port();
         }  // closed: nothing listens on `port` now
-        client cli(ioc, matrix_config("http://127.0.0.1:" + std::to_string(port)));
+        client cli(ioc, matrix_config((tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port)));
         CHECK(run(ioc, call_endpoint(cli, e, m)) == error_code(errc::connection_failed));
 
-        testing::emulator emu(ioc.get_executor(), cloud_mode(port));
+        testing::emulator emu(ioc.get_executor(), cloud_mode(tls, port));
         seed(emu);
         CHECK(run(ioc, call_endpoint(cli, e, m)) == error_code{});
     }
 }
 
 TEST_CASE("fault matrix: the server restarted between two requests") {
+    const bool tls = over_tls();
     const endpoint_arguments m;
     for (const endpoint e : all_endpoints) {
         INFO(testing::to_string(e));
         asio::io_context ioc;
-        std::optional<testing::emulator> emu(std::in_place, ioc.get_executor(), cloud_mode());
+        std::optional<testing::emulator> emu(std::in_place, ioc.get_executor(), cloud_mode(tls));
         const auto port = emu->port();
         seed(*emu);
         client cli(ioc, matrix_config(emu->url()));
@@ -157,7 +171,7 @@ TEST_CASE("fault matrix: the server restarted between two requests") {
         emu.reset();  // the old server closes every connection...
         ioc.restart();
         ioc.poll();   // ...in handlers that are ready now
-        emu.emplace(ioc.get_executor(), cloud_mode(port));
+        emu.emplace(ioc.get_executor(), cloud_mode(tls, port));
         seed(*emu);
 
         // The pooled connection is seen closed before it is used: even a POST goes out on a fresh one.

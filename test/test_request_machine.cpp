@@ -435,3 +435,89 @@ TEST_CASE("request machine: whether the connection is kept after the reply") {
                                 errc::request_timeout);
     }
 }
+
+namespace {
+
+// An https request that has just connected a new connection (connect_timeout: t0 + 300ms).
+request_machine connected_over_tls(request_machine::params p = get_params()) {
+    p.tls = true;
+    request_machine m(std::move(p));
+    (void)m.start(t0, false);
+    REQUIRE(m.on_acquired(pool_answer::new_slot, false, false, 0, t0, false).step == step::connect);
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("request machine: over TLS a new connection shakes hands before the first write") {
+    SECTION("the handshake is bounded by connect_timeout, then the request is written") {
+        auto m = connected_over_tls();
+        const auto h = m.on_connected(ok, t0 + 100ms, false);
+        REQUIRE(h.step == step::handshake);
+        CHECK(h.until == t0 + 300ms);  // the lookup, connect and handshake share pool.connect_timeout
+        const auto w = m.on_handshake(ok, t0 + 120ms, false);
+        CHECK(w.step == step::write);
+        CHECK(w.until == t0 + 1000ms);
+    }
+    SECTION("a kept-alive TLS connection needs none") {
+        auto p = get_params();
+        p.tls = true;
+        request_machine m(p);
+        (void)m.start(t0, false);
+        CHECK(m.on_acquired(pool_answer::idle_connection, true, false, 1, t0, false).step == step::write);
+    }
+    SECTION("a failed handshake or rejected certificate ends the request, the connection closed, no retry") {
+        for (const errc e : {errc::tls_handshake_failed, errc::tls_certificate_rejected}) {
+            auto p = get_params();
+            p.retry.max_attempts = 3;  // not attempted again: the same handshake fails the same way
+            auto m = connected_over_tls(p);
+            REQUIRE(m.on_connected(ok, t0 + 10ms, false).step == step::handshake);
+            step_result r = failed(e);
+            r.detail = "the certificate of pieces.test:39300 was rejected: expired";
+            const auto a = m.on_handshake(r, t0 + 20ms, false);
+            REQUIRE(a.step == step::release);
+            CHECK_FALSE(a.reusable);
+            const auto d = m.on_released(t0 + 20ms, false);
+            check_done(d, e);
+            CHECK(d.detail == r.detail);
+            CHECK(m.attempts() == 1);
+        }
+    }
+    SECTION("past connect_timeout (before the deadline): the handshake failed, saying so") {
+        auto m = connected_over_tls();
+        (void)m.on_connected(ok, t0 + 10ms, false);
+        const auto a = m.on_handshake(failed(errc::request_timeout), t0 + 300ms, false);
+        REQUIRE(a.step == step::release);
+        CHECK_FALSE(a.reusable);
+        const auto d = m.on_released(t0 + 300ms, false);
+        check_done(d, errc::tls_handshake_failed);
+        CHECK(d.detail.find("took longer than pool.connect_timeout") != std::string::npos);
+    }
+    SECTION("the request's deadline in the handshake: request_timeout") {
+        auto p = get_params();
+        p.deadline = t0 + 200ms;  // before connect_timeout
+        auto m = connected_over_tls(p);
+        const auto h = m.on_connected(ok, t0 + 10ms, false);
+        CHECK(h.until == t0 + 200ms);
+        check_release_then_done(m, m.on_handshake(failed(errc::request_timeout), t0 + 200ms, false), false,
+                                errc::request_timeout);
+    }
+    SECTION("cancelled during the handshake: aborted, the half-made connection not kept") {
+        auto m = connected_over_tls();
+        (void)m.on_connected(ok, t0 + 10ms, false);
+        check_release_then_done(m, m.on_handshake(failed(aborted), t0 + 20ms, true), false, aborted);
+    }
+    SECTION("cancelled between the connect and the handshake: the connection is not kept") {
+        auto m = connected_over_tls();
+        check_release_then_done(m, m.on_connected(ok, t0 + 10ms, true), false, aborted);
+    }
+    SECTION("the deadline passed between the connect and the handshake") {
+        auto m = connected_over_tls();
+        check_release_then_done(m, m.on_connected(ok, t0 + 1000ms, false), false, errc::request_timeout);
+    }
+    SECTION("cancelled just after the handshake: the ready connection is kept for others") {
+        auto m = connected_over_tls();
+        (void)m.on_connected(ok, t0 + 10ms, false);
+        check_release_then_done(m, m.on_handshake(ok, t0 + 20ms, true), true, aborted);
+    }
+}

@@ -139,7 +139,7 @@ TEST_CASE("a pooled connection the server closed is not reused: seen before send
     f.emu.stop();
     f.ioc.restart();
     f.ioc.poll();
-    testing::emulator restarted(f.ioc.get_executor(), testing::emulator_options{"127.0.0.1", port, false});
+    testing::emulator restarted(f.ioc.get_executor(), testing::emulator_options{.port = port});
     restarted.seed(f.emu.snapshot());
     allocations_api api(*f.cli);
     const auto ec = run(f.ioc, [&]() -> asio::awaitable<error_code> {
@@ -480,7 +480,11 @@ TEST_CASE("invalid configurations are refused before any request") {
     cfg.access_token = std::string("a\0b", 3);
     refused(cfg, errc::invalid_header_value);
     cfg = {};
+    cfg.url = "ftp://127.0.0.1:1";
+    refused(cfg, errc::invalid_config);
+    cfg = {};
     cfg.url = "https://127.0.0.1:1";
+    cfg.tls.ca_file = "/nonexistent.pem";  // https:// is taken (test_tls.cpp), its files checked
     refused(cfg, errc::invalid_config);
     cfg = {};
     cfg.url = "not a url";

@@ -3,6 +3,7 @@
 
 #include <pieces/diagnostics.hpp>
 #include <pieces/retry_policy.hpp>
+#include <pieces/tls_options.hpp>
 #include <pieces/version.hpp>
 
 #include <boost/system/error_code.hpp>
@@ -21,7 +22,8 @@ struct pool_params {
     /// An idle connection older than this is closed instead of reused. A shorter `Keep-Alive: timeout=N`
     /// from the server wins. Must be > 0.
     std::chrono::milliseconds idle_timeout{30'000};
-    /// Bound on establishing one TCP connection (the request's own deadline still applies). Must be > 0.
+    /// Bound on establishing one connection: the name lookup, the TCP connect and, for `https://`, the TLS
+    /// handshake together (the request's own deadline still applies). Must be > 0.
     std::chrono::milliseconds connect_timeout{5'000};
     /// Requests served by one connection before it is closed; 0 = unlimited.
     std::size_t max_requests_per_connection = 0;
@@ -29,8 +31,11 @@ struct pool_params {
 
 /// Everything a client needs. Defaults talk to the documented `http://localhost:1000`.
 struct client_config {
-    /// Base URL of Pieces OS: `http://host[:port][/prefix]`. Only `http` is supported (Pieces OS is local).
+    /// Base URL of Pieces OS: `http://host[:port][/prefix]` (port 80 by default) or `https://host[:port][/prefix]`
+    /// (port 443 by default; see `tls`).
     std::string url = "http://localhost:1000";
+    /// TLS settings, used when `url` is `https://`: verification is on by default.
+    tls_options tls;
     /// Default per-request deadline (waiting for a connection, connecting, writing, reading). Must be > 0.
     std::chrono::milliseconds request_timeout{30'000};
     /// The connection pool's settings.
@@ -49,7 +54,8 @@ struct client_config {
     std::string user_agent = std::string("pieces-allocations/") + version_string;
 };
 
-/// Checks `cfg`: `errc::invalid_config` (bad number, URL not `http://host[:port]`) or
+/// Checks `cfg`: `errc::invalid_config` (bad number, URL not `http[s]://host[:port]`, a TLS certificate
+/// without its key) or
 /// `errc::invalid_header_value` (CR, LF or NUL in a header value); `diag` says which field.
 boost::system::error_code validate(const client_config& cfg, diagnostics* diag = nullptr);
 

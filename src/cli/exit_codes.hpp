@@ -13,6 +13,7 @@ enum exit_code : int {
     not_found = 4,      // 410: no such cloud
     server_error = 5,   // 500, or another unexpected HTTP status
     timed_out = 6,      // 504, or our deadline passed
+    tls_failed = 7,     // the TLS handshake failed, or the server's certificate was rejected
 };
 
 exit_code exit_code_for(const boost::system::error_code& ec) noexcept;

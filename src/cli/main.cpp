@@ -110,6 +110,8 @@ asio::awaitable<int> run(const options& o) {
     cfg.url = co_await discover_pieces_os(where);
     if (o.timeout) cfg.request_timeout = *o.timeout;
     cfg.application_id = o.application_id;
+    if (o.ca_file) cfg.tls.ca_file = *o.ca_file;
+    cfg.tls.verify_peer = !o.insecure;
     client c(co_await asio::this_coro::executor, cfg);
     const allocations_api clouds(c);
     const allocation_api cloud(c);

@@ -24,11 +24,16 @@ Options (before or after the command):
   --url URL                Pieces OS base URL (default: discovered on 39300-39333, then 1000, 5323)
   --timeout S              per-request deadline in seconds (default 30)
   --application-id ID      sent as X-Application-ID
+  --ca-file FILE           with an https:// URL, trust the CAs of FILE (PEM) besides the system's
+                           (which SSL_CERT_FILE / SSL_CERT_DIR replace)
+  --insecure               with an https:// URL, do not verify the server's certificate (for a test
+                           server only: anyone on the path can then read and change the traffic)
   --json                   print the reply as JSON (the wire model), for scripts
   -h, --help               this help, or a command's: pieces-allocations COMMAND --help
 
 Exit codes: 0 ok, 1 other failure, 2 bad usage, 3 Pieces OS not reachable, 4 cloud not found (410),
-5 server error (500 or an unexpected status), 6 timed out (504 or the deadline).
+5 server error (500 or an unexpected status), 6 timed out (504 or the deadline), 7 TLS failed
+(handshake or certificate).
 Errors print the error's message and the server's reply on stderr.
 )";
 
@@ -87,12 +92,16 @@ parse_result parse_command_line(int argc, const char* const* argv) {
             o.help = true;
         } else if (arg == "--json") {
             o.json = true;
-        } else if (arg == "--url" || arg == "--application-id" || arg == "--profile" || arg == "--file") {
+        } else if (arg == "--insecure") {
+            o.insecure = true;
+        } else if (arg == "--url" || arg == "--application-id" || arg == "--profile" || arg == "--file" ||
+                   arg == "--ca-file") {
             auto v = value();
             if (!v) return fail(std::string(arg) + " needs a value");
             if (arg == "--url") o.url = std::move(v);
             else if (arg == "--application-id") o.application_id = std::move(v);
             else if (arg == "--profile") o.profile_file = std::move(v);
+            else if (arg == "--ca-file") o.ca_file = std::move(v);
             else o.cloud_file = std::move(v);
         } else if (arg == "--timeout" || arg == "--interval") {
             auto v = value();

@@ -14,6 +14,8 @@ struct options {
     std::optional<std::string> url;       // else discovery
     std::optional<std::chrono::milliseconds> timeout;
     std::optional<std::string> application_id;
+    std::optional<std::string> ca_file;       // --ca-file: trusted CAs (PEM) besides the system's
+    bool insecure = false;                    // --insecure: no certificate verification
     std::optional<std::string> profile_file;  // connect --profile
     std::optional<std::string> cloud_file;    // update --file
     std::chrono::milliseconds interval{2000}; // watch --interval

@@ -14,10 +14,11 @@ boost::system::error_code parse_base_url(std::string_view text, base_url& out, s
         return errc::invalid_config;
     }
     const boost::urls::url_view u = *parsed;
-    if (u.scheme() != "http") {
-        why = "url: only http:// is supported, got '" + std::string(u.scheme()) + "'";
+    if (u.scheme() != "http" && u.scheme() != "https") {
+        why = "url: only http:// and https:// are supported, got '" + std::string(u.scheme()) + "'";
         return errc::invalid_config;
     }
+    out.tls = u.scheme() == "https";
     if (!u.has_authority() || u.encoded_host().empty()) {
         why = "url: no host in " + std::string(text);
         return errc::invalid_config;
@@ -34,7 +35,7 @@ boost::system::error_code parse_base_url(std::string_view text, base_url& out, s
         }
         out.port = u.port_number();
     } else {
-        out.port = 80;
+        out.port = out.tls ? 443 : 80;
     }
     out.host_header = std::string(u.encoded_host_and_port());
     out.path_prefix = std::string(u.encoded_path());

@@ -1,6 +1,7 @@
 #include "connection.hpp"
 
 #include "reply_fields.hpp"
+#include "tls_context.hpp"
 
 #include <sys/socket.h>
 
@@ -20,6 +21,7 @@ connection_ptr new_connection(client_impl& impl) {
 
 void close_connection(client_impl& impl, connection& c) noexcept {
     if (!c.connected) return;
+    send_close_notify(c);
     boost::system::error_code ignored;
     c.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     c.stream.close();

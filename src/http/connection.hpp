@@ -1,4 +1,4 @@
-// Private: a pooled connection (a Beast stream and its read buffer), the lease by which a request holds one,
+// Private: a pooled connection (a Beast stream, its TLS layer for https, and its read buffer), the lease by which a request holds one,
 // and the waiter by which it queues for one. Strand only.
 #pragma once
 
@@ -6,6 +6,7 @@
 #include "deadline.hpp"
 #include "request_machine.hpp"
 
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -20,12 +21,24 @@ struct connection {
     // 100 KB reply arrive in a handful of reads instead of ~200, each a strand hop.
     explicit connection(const client_impl::strand_type& s) : stream(s) { buffer.reserve(16 * 1024); }
     boost::beast::tcp_stream stream;
+    std::optional<boost::asio::ssl::stream<boost::beast::tcp_stream&>> tls;  // https: made after the connect
     boost::beast::flat_buffer buffer;  // kept across requests: no reallocation per reply
     std::string wire;                  // the request being sent; its capacity is kept across requests too
     std::size_t requests = 0;          // requests written on it
     clock_type::time_point idle_since{};
     clock_type::duration idle_limit{};
-    bool connected = false;
+    bool connected = false;        // TCP
+    bool tls_established = false;  // https: the handshake completed
+
+    /// Open and ready for a request (over TLS: handshake done).
+    bool ready() const noexcept { return connected && (!tls || tls_established); }
+
+    /// Calls `f` with the stream requests are written to and read from: the TLS stream for https.
+    template <class F>
+    decltype(auto) with_stream(F&& f) {
+        if (tls) return f(*tls);
+        return f(stream);
+    }
 };
 
 /// A new, unconnected connection of `impl`'s pool.

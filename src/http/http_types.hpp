@@ -36,10 +36,11 @@ struct base_url {
     std::string host;          // as given (brackets stripped from IPv6)
     std::string host_header;   // host[:port] for the Host header
     unsigned short port = 80;
+    bool tls = false;          // https://
     std::string path_prefix;   // "" or "/prefix" (no trailing slash)
 };
 
-/// Parses `http://host[:port][/prefix]` with Boost.URL.
+/// Parses `http[s]://host[:port][/prefix]` with Boost.URL.
 boost::system::error_code parse_base_url(std::string_view url, base_url& out, std::string& why);
 
 }  // namespace pieces::detail

@@ -164,7 +164,30 @@ request_action request_machine::on_connected(const step_result& r, clock_type::t
                            retryable::connection_failed, now);
     }
     if (r.ec) return fail_step(r, now);
-    // A fresh connection nobody wrote to is worth keeping.
+    if (!p_.tls) return on_opened(now, cancelled);
+    // Without its handshake the connection is of no use to another request.
+    if (cancelled) return release_then(false, after_release::finish, aborted);
+    if (now >= p_.deadline) return release_then(false, after_release::finish, errc::request_timeout);
+    request_action a;
+    a.step = request_step::handshake;
+    a.until = connect_deadline_;
+    return a;
+}
+
+request_action request_machine::on_handshake(const step_result& r, clock_type::time_point now, bool cancelled) {
+    if (r.ec == aborted || (r.ec && cancelled)) return release_then(false, after_release::finish, aborted);
+    if (r.ec == errc::request_timeout) {
+        if (connect_deadline_ >= p_.deadline) return release_then(false, after_release::finish, errc::request_timeout);
+        return release_then(false, after_release::finish, errc::tls_handshake_failed,
+                            "the TLS handshake with " + p_.authority + " took longer than pool.connect_timeout");
+    }
+    // A handshake that failed fails the same way again: the retry policy does not attempt it again.
+    if (r.ec) return release_then(false, after_release::finish, r.ec, r.detail);
+    return on_opened(now, cancelled);
+}
+
+// The new connection is ready for requests: a fresh connection nobody wrote to is worth keeping.
+request_action request_machine::on_opened(clock_type::time_point now, bool cancelled) {
     if (cancelled) return release_then(true, after_release::finish, aborted);
     if (now >= p_.deadline) return release_then(true, after_release::finish, errc::request_timeout);
     return write_step();

@@ -1,7 +1,7 @@
 // Private: the life of one request as a state machine, free of I/O. It is told what happened (a connection
 // was granted, the lookup ended, n bytes were written, a reply arrived, the time now, a cancellation) and
 // answers what to do next; the transport does the I/O. So every path (deadlines, cancellation between and
-// during steps, the stale-connection retry rule, the retry policy and its backoff, the interim-reply bound, the
+// during steps, the TLS handshake, the stale-connection retry rule, the retry policy and its backoff, the interim-reply bound, the
 // keep-alive decision) is tested without sockets or clocks.
 #pragma once
 
@@ -26,6 +26,7 @@ enum class request_step {
     wait_for_grant,    ///< wait in the pool's FIFO queue until `until`, or a grant, or cancellation
     resolve,           ///< look the host up, until `until`
     connect,           ///< open the connection, until `until`
+    handshake,         ///< the TLS handshake on the new connection (https), until `until`
     write,             ///< send the request, until `until` (`Connection: close` when `last_on_connection`)
     read,              ///< read one reply (header and body), until `until`
     release,           ///< give the connection (or a granted slot) back, `reusable` or not, then `on_released`
@@ -76,6 +77,7 @@ public:
 
     struct params {
         bool is_get = true;                          ///< a GET may be re-sent; a POST only if nothing was written
+        bool tls = false;                            ///< https: a new connection needs a TLS handshake
         clock_type::time_point deadline;             ///< the request's own deadline (already saturated)
         clock_type::duration connect_timeout{};      ///< bounds lookup + connect together (already saturated)
         std::size_t max_requests_per_connection = 0; ///< 0: unlimited
@@ -101,6 +103,9 @@ public:
                                  clock_type::time_point now, bool cancelled);
     request_action on_resolved(const step_result& r, clock_type::time_point now, bool cancelled);
     request_action on_connected(const step_result& r, clock_type::time_point now, bool cancelled);
+    /// The TLS handshake ended (`r.ec`: `errc::tls_handshake_failed`, `errc::tls_certificate_rejected`, a
+    /// timeout, `operation_aborted`, or none).
+    request_action on_handshake(const step_result& r, clock_type::time_point now, bool cancelled);
     request_action on_written(const step_result& r, std::size_t bytes, clock_type::time_point now, bool cancelled);
     /// One reply was read (or reading failed: `r.ec`); `got_some`: any byte of a reply arrived.
     request_action on_read(const step_result& r, bool got_some, const reply_facts& reply, clock_type::time_point now,
@@ -130,6 +135,7 @@ private:
                                          clock_type::time_point now);
     request_action connect_or_resolve(bool needs_lookup);
     request_action write_step();
+    request_action on_opened(clock_type::time_point now, bool cancelled);
     request_action read_step(clock_type::time_point now, bool cancelled);
     bool may_retry(const step_result& r, bool got_some, bool cancelled) const;
     request_action timeout_or_cancel(bool cancelled);

@@ -7,6 +7,7 @@
 #include "request_machine.hpp"
 #include "request_text.hpp"
 #include "retry_schedule.hpp"
+#include "tls_context.hpp"
 
 #include <pieces/error.hpp>
 
@@ -15,6 +16,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/recycling_allocator.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
@@ -87,7 +89,8 @@ namespace {
 
 bool is_closed_error(const error_code& ec) {
     return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
+           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
+           ec == asio::ssl::error::stream_truncated;  // over TLS: closed without close_notify
 }
 
 error_code map_io_error(const error_code& ec) {
@@ -148,6 +151,14 @@ private:
     using clock = clock_type;
 
     request_machine& m() { return *st->machine; }
+
+    // How a write or read on the held connection ended.
+    step_result exchange_result(const error_code& raw, std::string detail = {}) {
+        auto r = io_result(raw, std::move(detail));
+        if (raw.category() == asio::error::get_ssl_category())
+            explain_tls_failure(r, raw, st->held->conn(), st->impl->url());
+        return r;
+    }
     bool cancelled() const { return st->cancelled; }
 
     // The machine's next step, from how the awaited step ended.
@@ -159,6 +170,7 @@ private:
             auto& cfg = st->impl->config();
             request_machine::params p;
             p.is_get = st->req.method == http_method::get;
+            p.tls = st->impl->url().tls;
             p.deadline = st->deadline;
             p.connect_timeout = to_clock_duration(cfg.pool.connect_timeout);
             p.max_requests_per_connection = cfg.pool.max_requests_per_connection;
@@ -175,11 +187,16 @@ private:
             st->waiter.reset();
             if (!granted) return m().on_wait_ended(false, false, false, 0, now, cancelled());
             auto& c = st->held->conn();
-            return m().on_wait_ended(true, c.connected, !st->impl->resolved, c.requests, now, cancelled());
+            return m().on_wait_ended(true, c.ready(), !st->impl->resolved, c.requests, now, cancelled());
         }
         case request_step::resolve: return m().on_resolved(lookup_result(ec), now, cancelled());
         case request_step::connect: return m().on_connected(connect_result(ec), now, cancelled());
-        case request_step::write: return m().on_written(io_result(ec), n, now, cancelled());
+        case request_step::handshake: {
+            auto& c = st->held->conn();
+            c.stream.expires_never();
+            return m().on_handshake(handshake_result(ec, c, *st->impl->tls, st->impl->url()), now, cancelled());
+        }
+        case request_step::write: return m().on_written(exchange_result(ec), n, now, cancelled());
         case request_step::read: return on_reply(ec, now);
         case request_step::backoff: return m().on_backoff_ended(now, cancelled());
         case request_step::release:
@@ -239,14 +256,14 @@ private:
             else if (ec == http::error::header_limit)
                 detail = "reply header over max_header_size";
             st->parser.reset();
-            return m().on_read(io_result(ec, std::move(detail)), got_some, {}, now, cancelled());
+            return m().on_read(exchange_result(ec, std::move(detail)), got_some, {}, now, cancelled());
         }
         reply_facts facts;
         facts.status = p.status();
         facts.keep_alive = p.keep_alive();
         // Bytes after the reply (a second, unrequested reply, or junk) would be read as the next request's
         // reply. Bytes arriving later are seen by the peek before reuse.
-        facts.bytes_after = c.buffer.size() != 0;
+        facts.bytes_after = c.buffer.size() != 0 || (c.tls && tls_input_pending(c));
         if (facts.status < 100 || facts.status >= 200 || facts.status == 101) {
             st->response.status = facts.status;
             st->response.json_content = is_json_type(p.content_type());
@@ -272,7 +289,7 @@ private:
                 const auto answer = take_from_pool(impl, st->held, act.want_fresh);
                 if (st->held) {
                     auto& c = st->held->conn();
-                    act = m().on_acquired(answer, c.connected, !impl.resolved, c.requests, now, cancelled());
+                    act = m().on_acquired(answer, c.ready(), !impl.resolved, c.requests, now, cancelled());
                 } else {
                     act = m().on_acquired(answer, false, false, 0, now, cancelled());
                 }
@@ -311,13 +328,21 @@ private:
                 c.stream.async_connect(*impl.resolved, std::move(*this));
                 return;
             }
+            case request_step::handshake: {
+                auto& c = st->held->conn();
+                begin_tls(c, *impl.tls, impl.url());
+                c.stream.expires_at(act.until);  // pool.connect_timeout; the deadline queue bounds it too
+                st->awaiting = request_step::handshake;
+                c.tls->async_handshake(asio::ssl::stream_base::client, std::move(*this));
+                return;
+            }
             case request_step::write: {
                 auto& c = st->held->conn();
                 if (c.requests > 0) ++impl.connections_reused;
                 ++c.requests;
                 format_request(c.wire, impl.url(), impl.common_fields, st->req, act.last_on_connection);
                 st->awaiting = request_step::write;
-                asio::async_write(c.stream, asio::buffer(c.wire), std::move(*this));
+                c.with_stream([&](auto& s) { asio::async_write(s, asio::buffer(c.wire), std::move(*this)); });
                 return;
             }
             case request_step::read: {
@@ -327,7 +352,7 @@ private:
                 st->parser->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(cfg.max_header_size, UINT32_MAX)));
                 st->parser->body_limit(cfg.max_body_size);
                 st->awaiting = request_step::read;
-                http::async_read(c.stream, c.buffer, *st->parser, std::move(*this));
+                c.with_stream([&](auto& s) { http::async_read(s, c.buffer, *st->parser, std::move(*this)); });
                 return;
             }
             case request_step::backoff: {

@@ -1,4 +1,5 @@
-// The emulator's HTTP server: Beast on loopback, one coroutine per connection, faults applied to the bytes.
+// The emulator's HTTP server: Beast on loopback, over TLS when given a certificate, one coroutine per
+// connection, faults applied to the bytes.
 #include "emulator_state.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -6,6 +7,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -17,6 +20,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <atomic>
 #include <sstream>
 
@@ -36,11 +40,30 @@ struct session {
         stream.close();
     }
     beast::tcp_stream stream;
+    std::optional<asio::ssl::stream<beast::tcp_stream&>> tls;
 };
+
+namespace {
+
+std::optional<asio::ssl::context> make_server_tls(const emulator_options& opts) {
+    if (opts.tls_certificate_file.empty()) return std::nullopt;
+    std::optional<asio::ssl::context> ctx(std::in_place, asio::ssl::context::tls_server);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    ctx->use_certificate_chain_file(opts.tls_certificate_file);
+    ctx->use_private_key_file(opts.tls_private_key_file, asio::ssl::context::pem);
+    if (!opts.tls_client_ca_file.empty()) {
+        ctx->load_verify_file(opts.tls_client_ca_file);
+        ctx->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    }
+    return ctx;
+}
+
+}  // namespace
 
 struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
     impl(asio::any_io_executor ex, const emulator_options& opts)
-        : executor(ex), acceptor(asio::make_strand(ex)), state(opts.cloud_mode) {
+        : executor(ex), acceptor(asio::make_strand(ex)), tls(make_server_tls(opts)), state(opts.cloud_mode) {
         const tcp::endpoint ep(asio::ip::make_address(opts.address), opts.port);
         acceptor.open(ep.protocol());
         acceptor.set_option(tcp::acceptor::reuse_address(true));
@@ -62,24 +85,51 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
                 std::erase_if(self->sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
                 self->sessions.push_back(s);
             }
-            asio::co_spawn(s->stream.get_executor(), serve(self, s), asio::detached);
+            asio::co_spawn(s->stream.get_executor(), start(self, s), asio::detached);
         }
     }
 
+    // The TLS handshake (or its fault) on a new connection, then the requests on it.
+    static asio::awaitable<void> start(std::shared_ptr<impl> self, std::shared_ptr<session> s) {
+        if (!self->tls) co_return co_await serve(self, s, s->stream);
+        if (const auto fault = self->handshake_fault_now.load(); fault != handshake_fault::none) {
+            std::array<char, 512> hello{};
+            auto [ec, n] = co_await s->stream.async_read_some(asio::buffer(hello), use_tuple);
+            (void)n;
+            if (!ec && fault == handshake_fault::stall)  // until the client gives up and closes
+                while (!std::get<0>(co_await s->stream.async_read_some(asio::buffer(hello), use_tuple))) {
+                }
+            s->close();
+            co_return;
+        }
+        s->tls.emplace(s->stream, *self->tls);
+        s->stream.expires_after(std::chrono::seconds(10));
+        auto [ec] = co_await s->tls->async_handshake(asio::ssl::stream_base::server, use_tuple);
+        s->stream.expires_never();
+        if (ec) {
+            s->close();
+            co_return;
+        }
+        ++self->handshakes;
+        co_await serve(self, s, *s->tls);
+    }
+
     // True when every byte was written.
-    static asio::awaitable<bool> write_bytes(session& s, std::string_view bytes) {
-        auto [ec, n] = co_await asio::async_write(s.stream, asio::buffer(bytes.data(), bytes.size()), use_tuple);
+    template <class Stream>
+    static asio::awaitable<bool> write_bytes(Stream& stream, std::string_view bytes) {
+        auto [ec, n] = co_await asio::async_write(stream, asio::buffer(bytes.data(), bytes.size()), use_tuple);
         (void)n;
         co_return !ec;
     }
 
-    static asio::awaitable<void> serve(std::shared_ptr<impl> self, std::shared_ptr<session> s) {
+    template <class Stream>
+    static asio::awaitable<void> serve(std::shared_ptr<impl> self, std::shared_ptr<session> s, Stream& stream) {
         beast::flat_buffer buffer;
         std::size_t served = 0;
         for (;;) {
             http::request_parser<http::string_body> parser;
             parser.body_limit(64 * 1024 * 1024);
-            auto [ec, n] = co_await http::async_read(s->stream, buffer, parser, use_tuple);
+            auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
             (void)n;
             if (ec) break;
             auto& req = parser.get();
@@ -103,7 +153,7 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
                 co_await t.async_wait(use_tuple);
             }
             if (f.raw_reply) {
-                co_await write_bytes(*s, *f.raw_reply);
+                co_await write_bytes(stream, *f.raw_reply);
                 break;
             }
             if (f.close == fault::close_mode::before_reply) break;
@@ -125,25 +175,25 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
             const std::size_t header_end = bytes.find("\r\n\r\n") + 4;
 
             if (f.close == fault::close_mode::after_headers) {
-                co_await write_bytes(*s, std::string_view(bytes).substr(0, header_end));
+                co_await write_bytes(stream, std::string_view(bytes).substr(0, header_end));
                 break;
             }
             if (f.close == fault::close_mode::mid_body) {
-                co_await write_bytes(*s, std::string_view(bytes).substr(0, header_end + (bytes.size() - header_end) / 2));
+                co_await write_bytes(stream, std::string_view(bytes).substr(0, header_end + (bytes.size() - header_end) / 2));
                 break;
             }
             if (f.trickle_interval.count() > 0) {
                 const std::size_t step = std::max<std::size_t>(1, f.trickle_bytes);
                 bool ok = true;
                 for (std::size_t pos = 0; pos < bytes.size() && ok; pos += step) {
-                    ok = co_await write_bytes(*s, std::string_view(bytes).substr(pos, step));
+                    ok = co_await write_bytes(stream, std::string_view(bytes).substr(pos, step));
                     if (ok && pos + step < bytes.size()) {
                         asio::steady_timer t(s->stream.get_executor(), f.trickle_interval);
                         co_await t.async_wait(use_tuple);
                     }
                 }
                 if (!ok) break;
-            } else if (!co_await write_bytes(*s, bytes)) {
+            } else if (!co_await write_bytes(stream, bytes)) {
                 break;
             }
             if (!keep_alive) break;
@@ -165,6 +215,9 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
 
     asio::any_io_executor executor;
     tcp::acceptor acceptor;
+    std::optional<asio::ssl::context> tls;
+    std::atomic<handshake_fault> handshake_fault_now{handshake_fault::none};
+    std::atomic<std::size_t> handshakes{0};
     unsigned short port = 0;
     detail::emulator_state state;
     std::atomic<std::size_t> accepted{0};
@@ -180,7 +233,9 @@ emulator::emulator(asio::any_io_executor ex, emulator_options opts)
 emulator::~emulator() { impl_->stop(); }
 
 unsigned short emulator::port() const noexcept { return impl_->port; }
-std::string emulator::url() const { return "http://127.0.0.1:" + std::to_string(impl_->port); }
+std::string emulator::url() const {
+    return (impl_->tls ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(impl_->port);
+}
 void emulator::stop() { impl_->stop(); }
 
 void emulator::seed(const Allocations& all) { impl_->state.seed(all); }
@@ -198,9 +253,11 @@ void emulator::set_random_faults(double probability, std::vector<fault> choices,
     impl_->state.set_random_faults(probability, std::move(choices), seed);
 }
 void emulator::clear_faults() { impl_->state.clear_faults(); }
+void emulator::set_handshake_fault(handshake_fault f) { impl_->handshake_fault_now = f; }
 
 std::size_t emulator::requests(endpoint e) const { return impl_->state.requests(e); }
 std::size_t emulator::connections_accepted() const { return impl_->accepted; }
+std::size_t emulator::handshakes_completed() const { return impl_->handshakes; }
 std::string emulator::last_allocation_id() const { return impl_->state.last_allocation_id(); }
 std::string emulator::last_request_header(std::string_view name) const { return impl_->state.last_request_header(name); }
 

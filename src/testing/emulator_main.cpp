@@ -20,12 +20,15 @@ constexpr const char* usage = R"(usage: pieces-os-emulator [options]
   --seed FILE       load the store from an Allocations JSON file
   --cloud           serve create/delete (a local Pieces OS answers them with 500)
   --threads N       threads running the server (default 1)
+  --tls-cert FILE   serve HTTPS with this certificate (PEM, chain after it); needs --tls-key
+  --tls-key FILE    the certificate's private key (PEM)
+  --tls-client-ca FILE  require client certificates issued by a CA of FILE (PEM)
   --fault SPEC      ENDPOINT:KEY=VALUE[,KEY=VALUE...], repeatable. ENDPOINT: connect, create,
                     delete_allocation, disconnect, reconnect, snapshot, allocation_snapshot, update, all.
                     KEY: latency_ms, status, body, close (before_reply|after_headers|mid_body),
                     json (malformed|wrong_type), connection_close, chunked, close_after,
                     trickle_ms, trickle_bytes, times
-Prints "listening on http://ADDRESS:PORT" once ready; stops on SIGINT or SIGTERM.
+Prints "listening on http://ADDRESS:PORT" (https:// with --tls-cert) once ready; stops on SIGINT or SIGTERM.
 )";
 
 [[noreturn]] void die(const std::string& why) {
@@ -92,12 +95,16 @@ int main(int argc, char** argv) {
         else if (arg == "--cloud") opts.cloud_mode = true;
         else if (arg == "--threads") threads = static_cast<unsigned>(std::max(1LL, number(value(), arg)));
         else if (arg == "--fault") faults.push_back(value());
+        else if (arg == "--tls-cert") opts.tls_certificate_file = value();
+        else if (arg == "--tls-key") opts.tls_private_key_file = value();
+        else if (arg == "--tls-client-ca") opts.tls_client_ca_file = value();
         else if (arg == "--help" || arg == "-h") {
             std::cout << usage;
             return 0;
         } else die("unknown option " + arg);
     }
 
+    if (opts.tls_certificate_file.empty() != opts.tls_private_key_file.empty()) die("--tls-cert and --tls-key go together");
     try {
         boost::asio::io_context ioc(static_cast<int>(threads));
         pieces::testing::emulator server(ioc.get_executor(), opts);
@@ -120,7 +127,7 @@ int main(int argc, char** argv) {
             server.stop();
             ioc.stop();
         });
-        std::cout << "listening on http://" << opts.address << ":" << server.port() << std::endl;
+        std::cout << "listening on " << (opts.tls_certificate_file.empty() ? "http://" : "https://") << opts.address << ":" << server.port() << std::endl;
         std::vector<std::thread> pool;
         for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&ioc] { ioc.run(); });
         ioc.run();

@@ -1,6 +1,6 @@
 // libFuzzer target: arbitrary bytes from the server as the HTTP reply to one of the eight endpoints
-// (picked by the first byte, in the emulator's order), over a real loopback socket from the emulator
-// (`fault::raw_reply`). Every reply must end, well within the deadline, in success or one of the errors a
+// (picked by the first byte's low three bits, in the emulator's order), over a real loopback socket from the
+// emulator (`fault::raw_reply`), plain or, when the first byte's bit 3 is set, through TLS. Every reply must end, well within the deadline, in success or one of the errors a
 // reply can cause, after exactly one request (a fresh connection is never retried); what succeeds must
 // encode again.
 #include "../endpoint_calls.hpp"
@@ -44,16 +44,26 @@ struct check_encodes {
     }
 };
 
+pieces::testing::emulator_options serving(bool tls) {
+    pieces::testing::emulator_options o;
+    if (tls) {
+        o.tls_certificate_file = PIECES_TEST_CERTS_DIR "/server.pem";
+        o.tls_private_key_file = PIECES_TEST_CERTS_DIR "/server.key";
+    }
+    return o;
+}
+
 // The emulator and one client, for the whole run (one thread; each input is one request).
 struct harness {
     asio::io_context ioc;
-    pieces::testing::emulator emu{ioc.get_executor()};
+    pieces::testing::emulator emu;
     std::optional<pieces::client> cli;
     const pieces_test::endpoint_arguments arguments;
 
-    harness() {
+    explicit harness(bool tls) : emu(ioc.get_executor(), serving(tls)) {
         pieces::client_config cfg;
         cfg.url = emu.url();
+        cfg.tls.ca_file = PIECES_TEST_CERTS_DIR "/ca.pem";
         cfg.request_timeout = 5s;
         cfg.pool.max_requests_per_connection = 1;  // every input on a connection of its own
         cfg.max_header_size = 2048;                // limits a small input can reach
@@ -97,9 +107,11 @@ struct harness {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static harness h;
+    static harness plain(false), over_tls(true);
     if (size == 0) return 0;
     const auto& endpoints = pieces_test::all_endpoints;
+    static_assert(std::tuple_size_v<std::decay_t<decltype(endpoints)>> == 8);
+    harness& h = (data[0] & 8) != 0 ? over_tls : plain;
     h.answer_once(endpoints[data[0] % endpoints.size()],
                   std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
     return 0;

@@ -69,6 +69,18 @@ struct emulator_options {
     std::string address = "127.0.0.1";  ///< the address to listen on (loopback by default)
     unsigned short port = 0;   ///< 0: an ephemeral port
     bool cloud_mode = false;   ///< serve create/delete (a local Pieces OS answers them with 500)
+    /// Serve HTTPS with this certificate (PEM, the chain after it) and `tls_private_key_file`; "" for plain HTTP.
+    std::string tls_certificate_file{};
+    std::string tls_private_key_file{};  ///< the certificate's private key (PEM)
+    /// With TLS: require a client certificate issued by a CA of this PEM file ("" asks for none).
+    std::string tls_client_ca_file{};
+};
+
+/// What the server does wrong in the TLS handshake (the endpoint is not known yet then).
+enum class handshake_fault {
+    none,   ///< complete it
+    stall,  ///< read the client's first bytes, then send nothing (until the client closes)
+    close,  ///< read the client's first bytes, then close the connection
 };
 
 /// Thread-safety: every member function may be called from any thread while the server runs, and the
@@ -76,7 +88,8 @@ struct emulator_options {
 /// Object lifetimes: the destructor stops the server; its pending handlers end on the executor's context.
 class emulator {
 public:
-    /// Binds and starts accepting on `ex`. Throws `boost::system::system_error` when it cannot bind.
+    /// Binds and starts accepting on `ex`. Throws `boost::system::system_error` when it cannot bind or
+    /// cannot load the TLS files.
     explicit emulator(boost::asio::any_io_executor ex, emulator_options opts = {});
     ~emulator();
     emulator(const emulator&) = delete;
@@ -84,7 +97,7 @@ public:
 
     /// The port it listens on (the one chosen when `emulator_options::port` was 0).
     unsigned short port() const noexcept;
-    std::string url() const;  ///< "http://127.0.0.1:<port>"
+    std::string url() const;  ///< "http://127.0.0.1:<port>" ("https://..." when serving TLS)
     /// Stops accepting and closes every connection.
     void stop();
 
@@ -103,10 +116,14 @@ public:
     /// `probability`, one of `choices` picked uniformly; the generator is seeded with `seed`.
     void set_random_faults(double probability, std::vector<fault> choices, std::uint64_t seed);
     void clear_faults();                 ///< every endpoint answers normally again (random faults too)
+    /// Applies to the TLS handshakes of connections accepted from now on (with TLS only; not cleared by
+    /// clear_faults).
+    void set_handshake_fault(handshake_fault f);
 
     // ---- what the server saw ----
     std::size_t requests(endpoint e) const;  ///< requests received for `e` so far
     std::size_t connections_accepted() const;  ///< TCP connections accepted so far
+    std::size_t handshakes_completed() const;  ///< TLS handshakes completed so far
     std::string last_allocation_id() const;  ///< decoded id of the last GET /allocation/{id}
     /// A header of the last request received ("" when absent).
     std::string last_request_header(std::string_view name) const;

@@ -1,0 +1,52 @@
+// Private: TLS for the transport. The client's SSL context made from its tls_options, a new connection's TLS
+// session (SNI, the name its certificate must carry), what a failed handshake means, and closing without
+// waiting for the peer.
+#pragma once
+
+#include "http_types.hpp"
+#include "request_machine.hpp"
+
+#include <pieces/tls_options.hpp>
+
+#include <boost/asio/ssl/context.hpp>
+
+#include <memory>
+#include <string>
+
+namespace pieces::detail {
+
+struct connection;
+
+/// One client's TLS settings, made once and shared by its connections.
+struct tls_context {
+    explicit tls_context(bool verify) : ssl(boost::asio::ssl::context::tls_client), verify_peer(verify) {}
+    boost::asio::ssl::context ssl;
+    bool verify_peer;
+};
+
+/// TLS 1.2 or newer, the trust store, the client certificate. Null, with `why` naming the field, when a file
+/// cannot be used.
+std::unique_ptr<tls_context> make_tls_context(const tls_options& opts, std::string& why);
+
+/// Gives `c` (connected, without TLS yet) its TLS session for `url`'s host: SNI for a host name, and the DNS
+/// name or IP address its certificate must carry when verifying.
+void begin_tls(connection& c, tls_context& ctx, const base_url& url);
+
+/// How the handshake on `c` ended, as the request machine is told it: `errc::tls_certificate_rejected` (the
+/// detail names the reason), `errc::tls_handshake_failed`, a timeout, `operation_aborted`, or none.
+step_result handshake_result(const boost::system::error_code& ec, connection& c, const tls_context& ctx,
+                             const base_url& url);
+
+/// A TLS error (`raw`, of the SSL category) while writing or reading a request on `c`: on the connection's
+/// first request it is the end of the handshake (in TLS 1.3 the server checks, e.g., the client's certificate
+/// after the client has finished its part), so `errc::tls_handshake_failed`; later, a bad record
+/// (`errc::malformed_http`). `r.detail` says what OpenSSL said.
+void explain_tls_failure(step_result& r, const boost::system::error_code& raw, const connection& c, const base_url& url);
+
+/// The TLS layer of `c` holds bytes beyond the reply just read (decrypted or not yet).
+bool tls_input_pending(connection& c) noexcept;
+
+/// Sends close_notify when the socket takes it at once; never waits for the peer's.
+void send_close_notify(connection& c) noexcept;
+
+}  // namespace pieces::detail
