@@ -226,7 +226,8 @@ start_emulator() {
 # run_https: at each row, ours over HTTPS, ours over plain HTTP, and the SDK over HTTPS (the 3-cloud body, the
 # same emulator process for both schemes is not possible, so two, one at a time busy, both on the server's core).
 run_https() {
-  local csv row p pool certs=$work/certs https_url http_url
+  local csv row p pool certs https_url http_url
+  certs=$(realpath "$work")/certs  # absolute: the SDK runs from $work
   test/tls/make_test_certs.sh "$certs" >/dev/null
   start_emulator "$fixtures/allocations.json"
   http_url=$server_url

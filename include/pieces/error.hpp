@@ -22,21 +22,23 @@ enum class errc {
 
     // ---- the reply could not be used ----
     invalid_response,           ///< A 2xx whose body is not the promised model (diagnostics name the JSON path).
-    malformed_http,             ///< The bytes received are not a valid HTTP/1.1 reply (over TLS: not valid TLS records after the handshake).
+    malformed_http,             ///< The bytes received are not a valid HTTP/1.1 reply (over TLS: nor valid TLS records, once a reply began or on a later request).
     response_too_large,         ///< Header or body over the configured limit.
     connection_closed,          ///< The server closed the connection before the reply was complete.
 
     // ---- no reply at all ----
     request_timeout,            ///< Our own per-request deadline passed.
     connection_failed,          ///< Pieces OS is not reachable (refused, unreachable, or nothing found by discovery).
-    tls_handshake_failed,       ///< The TLS handshake failed: no common protocol version or cipher, the server closed the connection during it, or it did not speak TLS (diagnostics say which).
-    tls_certificate_rejected,   ///< The server's certificate failed verification: unknown issuer, expired, host-name mismatch, ... (diagnostics name the reason).
 
     // ---- rejected before anything was sent ----
     invalid_header_value,       ///< A configured header value contains CR, LF or NUL.
     invalid_argument,           ///< An argument cannot be used: an empty allocation id, a per-call timeout <= 0.
     invalid_config,             ///< The client configuration fails validation (a bad number, a base URL that is not `http[s]://host[:port][/prefix]`, a TLS file that cannot be used).
     client_closed,              ///< The client was cancelled or destroyed; no new request is taken.
+
+    // ---- https: no TLS connection (appended: the values above are unchanged) ----
+    tls_handshake_failed,       ///< The TLS handshake failed: no common protocol version or cipher, the server closed the connection during it or did not speak TLS, or it refused the client certificate (diagnostics say which).
+    tls_certificate_rejected,   ///< The server's certificate failed verification: unknown issuer, expired, host-name mismatch, ... (diagnostics name the reason).
 };
 
 /// Conditions several codes compare equal to (category `pieces.allocations.condition`).

@@ -152,11 +152,13 @@ private:
 
     request_machine& m() { return *st->machine; }
 
-    // How a write or read on the held connection ended.
-    step_result exchange_result(const error_code& raw, std::string detail = {}) {
+    // How a write or read on the held connection ended (`got_some`: a byte of the reply had arrived).
+    step_result exchange_result(const error_code& raw, bool got_some, std::string detail = {}) {
         auto r = io_result(raw, std::move(detail));
         if (raw.category() == asio::error::get_ssl_category())
-            explain_tls_failure(r, raw, st->held->conn(), st->impl->url());
+            explain_tls_failure(r, raw, st->held->conn(), got_some, st->impl->url());
+        else if (raw == asio::ssl::error::stream_truncated)
+            drop_tls_session(st->held->conn());
         return r;
     }
     bool cancelled() const { return st->cancelled; }
@@ -196,7 +198,7 @@ private:
             c.stream.expires_never();
             return m().on_handshake(handshake_result(ec, c, *st->impl->tls, st->impl->url()), now, cancelled());
         }
-        case request_step::write: return m().on_written(exchange_result(ec), n, now, cancelled());
+        case request_step::write: return m().on_written(exchange_result(ec, false), n, now, cancelled());
         case request_step::read: return on_reply(ec, now);
         case request_step::backoff: return m().on_backoff_ended(now, cancelled());
         case request_step::release:
@@ -256,7 +258,7 @@ private:
             else if (ec == http::error::header_limit)
                 detail = "reply header over max_header_size";
             st->parser.reset();
-            return m().on_read(exchange_result(ec, std::move(detail)), got_some, {}, now, cancelled());
+            return m().on_read(exchange_result(ec, got_some, std::move(detail)), got_some, {}, now, cancelled());
         }
         reply_facts facts;
         facts.status = p.status();
@@ -330,7 +332,10 @@ private:
             }
             case request_step::handshake: {
                 auto& c = st->held->conn();
-                begin_tls(c, *impl.tls, impl.url());
+                if (auto refused = begin_tls(c, *impl.tls, impl.url()); refused.ec) {
+                    act = m().on_handshake(refused, now, cancelled());
+                    continue;
+                }
                 c.stream.expires_at(act.until);  // pool.connect_timeout; the deadline queue bounds it too
                 st->awaiting = request_step::handshake;
                 c.tls->async_handshake(asio::ssl::stream_base::client, std::move(*this));

@@ -24,6 +24,8 @@ std::unique_ptr<tls_context> make_tls_context(const tls_options& opts, std::stri
     SSL_CTX_set_min_proto_version(ssl.native_handle(), TLS1_2_VERSION);
     ssl.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression);
     ssl.set_verify_mode(opts.verify_peer ? asio::ssl::verify_peer : asio::ssl::verify_none);
+    // An encrypted key fails as unreadable instead of OpenSSL asking for its passphrase on the terminal.
+    ssl.set_password_callback([](std::size_t, asio::ssl::context::password_purpose) { return std::string(); });
     error_code ec;
     const auto failed = [&ec](auto&& step) {  // Asio's error_code overloads return void without deprecated APIs
         step();
@@ -65,7 +67,7 @@ std::unique_ptr<tls_context> make_tls_context(const tls_options& opts, std::stri
     return t;
 }
 
-void begin_tls(connection& c, tls_context& ctx, const base_url& url) {
+step_result begin_tls(connection& c, tls_context& ctx, const base_url& url) {
     c.tls.emplace(c.stream, ctx.ssl);
     SSL* ssl = c.tls->native_handle();
     error_code not_ip;
@@ -73,15 +75,22 @@ void begin_tls(connection& c, tls_context& ctx, const base_url& url) {
     // The checks are OpenSSL's X509_check_host / X509_check_ip_asc (as in asio::ssl::host_name_verification),
     // set on the session rather than in a verify callback, so that a mismatch is reported as one
     // (X509_V_ERR_HOSTNAME_MISMATCH) rather than as a bare "certificate verify failed".
+    bool set = true;
     if (not_ip) {
-        SSL_set_tlsext_host_name(ssl, url.host.c_str());  // RFC 6066: no SNI for an IP address
-        if (ctx.verify_peer) {
+        set = SSL_set_tlsext_host_name(ssl, url.host.c_str()) == 1;  // RFC 6066: no SNI for an IP address
+        if (set && ctx.verify_peer) {
             SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-            SSL_set1_host(ssl, url.host.c_str());
+            set = SSL_set1_host(ssl, url.host.c_str()) == 1;
         }
     } else if (ctx.verify_peer) {
-        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), url.host.c_str());
+        set = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), url.host.c_str()) == 1;
     }
+    step_result r;
+    if (!set) {  // never a handshake without the name check verification asked for
+        r.ec = errc::tls_handshake_failed;
+        r.detail = "OpenSSL refused the server name '" + url.host + "' for SNI or its certificate check";
+    }
+    return r;
 }
 
 namespace {
@@ -138,8 +147,9 @@ step_result handshake_result(const error_code& ec, connection& c, const tls_cont
     return r;
 }
 
-void explain_tls_failure(step_result& r, const error_code& raw, const connection& c, const base_url& url) {
-    if (c.requests <= 1) {
+void explain_tls_failure(step_result& r, const error_code& raw, connection& c, bool got_some, const base_url& url) {
+    drop_tls_session(c);
+    if (c.requests <= 1 && !got_some) {
         r.ec = errc::tls_handshake_failed;
         r.detail = url.host_header + " ended the TLS handshake on the first request: " + raw.message();
     } else {
@@ -147,6 +157,8 @@ void explain_tls_failure(step_result& r, const error_code& raw, const connection
         r.detail = "TLS error from " + url.host_header + ": " + raw.message();
     }
 }
+
+void drop_tls_session(connection& c) noexcept { c.tls_established = false; }
 
 bool tls_input_pending(connection& c) noexcept {
     SSL* ssl = c.tls->native_handle();

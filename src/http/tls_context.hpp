@@ -29,8 +29,9 @@ struct tls_context {
 std::unique_ptr<tls_context> make_tls_context(const tls_options& opts, std::string& why);
 
 /// Gives `c` (connected, without TLS yet) its TLS session for `url`'s host: SNI for a host name, and the DNS
-/// name or IP address its certificate must carry when verifying.
-void begin_tls(connection& c, tls_context& ctx, const base_url& url);
+/// name or IP address its certificate must carry when verifying. On failure (OpenSSL refused a setting, so the
+/// name could not be checked) the result says `errc::tls_handshake_failed`, and no handshake may start.
+step_result begin_tls(connection& c, tls_context& ctx, const base_url& url);
 
 /// How the handshake on `c` ended, as the request machine is told it: `errc::tls_certificate_rejected` (the
 /// detail names the reason), `errc::tls_handshake_failed`, a timeout, `operation_aborted`, or none.
@@ -38,10 +39,15 @@ step_result handshake_result(const boost::system::error_code& ec, connection& c,
                              const base_url& url);
 
 /// A TLS error (`raw`, of the SSL category) while writing or reading a request on `c`: on the connection's
-/// first request it is the end of the handshake (in TLS 1.3 the server checks, e.g., the client's certificate
-/// after the client has finished its part), so `errc::tls_handshake_failed`; later, a bad record
-/// (`errc::malformed_http`). `r.detail` says what OpenSSL said.
-void explain_tls_failure(step_result& r, const boost::system::error_code& raw, const connection& c, const base_url& url);
+/// first request before any reply byte, it is the end of the handshake (in TLS 1.3 the server checks, e.g., the
+/// client's certificate after the client has finished its part), so `errc::tls_handshake_failed`; else a bad
+/// record (`errc::malformed_http`). `r.detail` says what OpenSSL said. The session is not used again (no
+/// close_notify after a fatal error).
+void explain_tls_failure(step_result& r, const boost::system::error_code& raw, connection& c, bool got_some,
+                         const base_url& url);
+
+/// `c`'s session ended without close_notify (truncated): no close_notify is sent back.
+void drop_tls_session(connection& c) noexcept;
 
 /// The TLS layer of `c` holds bytes beyond the reply just read (decrypted or not yet).
 bool tls_input_pending(connection& c) noexcept;

@@ -105,6 +105,7 @@ int main(int argc, char** argv) {
     }
 
     if (opts.tls_certificate_file.empty() != opts.tls_private_key_file.empty()) die("--tls-cert and --tls-key go together");
+    if (!opts.tls_client_ca_file.empty() && opts.tls_certificate_file.empty()) die("--tls-client-ca needs --tls-cert");
     try {
         boost::asio::io_context ioc(static_cast<int>(threads));
         pieces::testing::emulator server(ioc.get_executor(), opts);

@@ -116,8 +116,7 @@ public:
     /// `probability`, one of `choices` picked uniformly; the generator is seeded with `seed`.
     void set_random_faults(double probability, std::vector<fault> choices, std::uint64_t seed);
     void clear_faults();                 ///< every endpoint answers normally again (random faults too)
-    /// Applies to the TLS handshakes of connections accepted from now on (with TLS only; not cleared by
-    /// clear_faults).
+    /// Applies to the TLS handshakes that begin from now on (with TLS only; not cleared by clear_faults).
     void set_handshake_fault(handshake_fault f);
 
     // ---- what the server saw ----
