@@ -77,4 +77,27 @@ inline long long ms_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
 }
 
+/// How one call ended: its code, the clouds a snapshot answered, the diagnostics, and the time it took.
+struct call_outcome {
+    boost::system::error_code ec;
+    std::size_t clouds = 0;
+    pieces::diagnostics diag;
+    long long elapsed_ms = 0;
+};
+
+/// One `GET /allocations` on `cli`, run to completion on `ioc` (`opts.diag` is the outcome's).
+inline call_outcome timed_snapshot(asio::io_context& ioc, pieces::client& cli, pieces::call_options opts = {}) {
+    call_outcome out;
+    opts.diag = &out.diag;
+    const pieces::allocations_api api(cli);
+    const auto start = std::chrono::steady_clock::now();
+    out.ec = run(ioc, [&]() -> asio::awaitable<boost::system::error_code> {
+        auto [ec, all] = co_await api.allocations_snapshot(opts, tuple_token);
+        out.clouds = all.iterable.size();
+        co_return ec;
+    }());
+    out.elapsed_ms = ms_since(start);
+    return out;
+}
+
 }  // namespace pieces_test

@@ -20,6 +20,15 @@ namespace asio = boost::asio;
 /// The token of the non-throwing coroutine form: `auto [ec, result] = co_await op(..., tuple_token)`.
 constexpr auto tuple_token = asio::as_tuple(asio::use_awaitable);
 
+/// `o`, serving TLS with `certificate` of tls/make_test_certs.sh (all of its server certificates share
+/// server.key).
+inline pieces::testing::emulator_options serving_tls(pieces::testing::emulator_options o = {},
+                                                     const char* certificate = "server.pem") {
+    o.tls_certificate_file = std::string(PIECES_TEST_CERTS_DIR) + "/" + certificate;
+    o.tls_private_key_file = PIECES_TEST_CERTS_DIR "/server.key";
+    return o;
+}
+
 /// The eight Allocations endpoints (not health/version), in the emulator's order.
 inline constexpr std::array<pieces::testing::endpoint, 8> all_endpoints = {
     pieces::testing::endpoint::connect,    pieces::testing::endpoint::create,

@@ -20,12 +20,7 @@ TEST_CASE("many pollers on a 4-thread io_context share one client") {
     const bool tls = GENERATE(false, true);  // and its TLS connections, each used from any of the threads
     INFO((tls ? "over TLS" : "over plain HTTP"));
     asio::io_context ioc(4);
-    testing::emulator_options where;
-    if (tls) {
-        where.tls_certificate_file = PIECES_TEST_CERTS_DIR "/server.pem";
-        where.tls_private_key_file = PIECES_TEST_CERTS_DIR "/server.key";
-    }
-    testing::emulator emu(ioc.get_executor(), where);
+    testing::emulator emu(ioc.get_executor(), tls ? serving_tls() : testing::emulator_options{});
     emu.seed(from_json<Allocations>(read_fixture("allocations.json")));
     client_config cfg;
     cfg.url = emu.url();

@@ -91,11 +91,7 @@ testing::emulator_options cloud_mode(bool tls, unsigned short port = 0) {
     testing::emulator_options o;
     o.cloud_mode = true;  // create and delete answer as within the cloud
     o.port = port;
-    if (tls) {
-        o.tls_certificate_file = PIECES_TEST_CERTS_DIR "/server.pem";
-        o.tls_private_key_file = PIECES_TEST_CERTS_DIR "/server.key";
-    }
-    return o;
+    return tls ? serving_tls(o) : o;
 }
 
 bool over_tls() {

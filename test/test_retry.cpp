@@ -39,24 +39,9 @@ fault gateway_timeouts(int times, std::string retry_after = {}) {
     return f;
 }
 
-struct outcome {
-    error_code ec;
-    diagnostics diag;
-    long long elapsed_ms = 0;
-};
+using outcome = call_outcome;
 
-outcome snapshot(emulator_fixture& f, call_options opts = {}) {
-    outcome out;
-    opts.diag = &out.diag;
-    const allocations_api api(*f.cli);
-    const auto start = std::chrono::steady_clock::now();
-    out.ec = run(f.ioc, [&]() -> asio::awaitable<error_code> {
-        auto [ec, all] = co_await api.allocations_snapshot(opts, tuple_token);
-        co_return ec;
-    }());
-    out.elapsed_ms = ms_since(start);
-    return out;
-}
+outcome snapshot(emulator_fixture& f, call_options opts = {}) { return timed_snapshot(f.ioc, *f.cli, opts); }
 
 outcome reconnect(emulator_fixture& f, call_options opts = {}) {
     outcome out;

@@ -3,7 +3,6 @@
 // cancelled, stalled and cut, and TLS connections pooled and kept alive like TCP ones.
 #include "async_test.hpp"
 
-#include <pieces/allocation_api.hpp>
 #include <pieces/allocations_api.hpp>
 #include <pieces/error_with_diagnostics.hpp>
 
@@ -23,13 +22,6 @@ namespace {
 
 std::string cert(const char* name) { return std::string(PIECES_TEST_CERTS_DIR) + "/" + name; }
 
-testing::emulator_options serving(const char* certificate) {
-    testing::emulator_options o;
-    o.tls_certificate_file = cert(certificate);
-    o.tls_private_key_file = cert("server.key");
-    return o;
-}
-
 // A client that trusts the test CA (and, as by default, the system's).
 client_config trusting_test_ca() {
     client_config cfg;
@@ -41,42 +33,17 @@ client_config trusting_test_ca() {
 struct tls_fixture {
     explicit tls_fixture(const char* certificate = "server.pem", client_config cfg = trusting_test_ca(),
                          testing::emulator_options opts = {})
-        : emu(ioc.get_executor(), with_certificate(std::move(opts), certificate)) {
+        : emu(ioc.get_executor(), serving_tls(std::move(opts), certificate)) {
         emu.seed(from_json<Allocations>(read_fixture("allocations.json")));
         if (cfg.url == client_config{}.url) cfg.url = emu.url();
         cli.emplace(ioc, cfg);
-    }
-    static testing::emulator_options with_certificate(testing::emulator_options o, const char* certificate) {
-        const auto s = serving(certificate);
-        o.tls_certificate_file = s.tls_certificate_file;
-        o.tls_private_key_file = s.tls_private_key_file;
-        return o;
     }
     asio::io_context ioc;
     testing::emulator emu;
     std::optional<client> cli;
 };
 
-struct outcome {
-    error_code ec;
-    std::size_t clouds = 0;
-    diagnostics diag;
-    long long elapsed_ms = 0;
-};
-
-outcome snapshot(tls_fixture& f, call_options opts = {}) {
-    outcome out;
-    opts.diag = &out.diag;
-    const allocations_api api(*f.cli);
-    const auto start = std::chrono::steady_clock::now();
-    out.ec = run(f.ioc, [&]() -> asio::awaitable<error_code> {
-        auto [ec, all] = co_await api.allocations_snapshot(opts, tuple_token);
-        out.clouds = all.iterable.size();
-        co_return ec;
-    }());
-    out.elapsed_ms = ms_since(start);
-    return out;
-}
+call_outcome snapshot(tls_fixture& f, call_options opts = {}) { return timed_snapshot(f.ioc, *f.cli, opts); }
 
 bool says(const diagnostics& d, const std::string& text) { return d.client_message().find(text) != std::string::npos; }
 

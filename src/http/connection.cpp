@@ -3,6 +3,9 @@
 #include "reply_fields.hpp"
 #include "tls_context.hpp"
 
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/http/error.hpp>
+
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -12,6 +15,13 @@ namespace pieces::detail {
 using boost::asio::ip::tcp;
 
 void connection_deleter::operator()(connection* c) const noexcept { delete c; }
+
+bool is_closed_error(const boost::system::error_code& ec) noexcept {
+    namespace asio = boost::asio;
+    return ec == boost::beast::http::error::end_of_stream || ec == asio::error::eof ||
+           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+           ec == asio::error::connection_aborted || ec == asio::ssl::error::stream_truncated;
+}
 
 connection_ptr new_connection(client_impl& impl) {
     auto c = connection_ptr(new connection(impl.strand));

@@ -41,6 +41,9 @@ struct connection {
     }
 };
 
+/// The peer closed or reset the connection (over TLS too: closed without close_notify).
+bool is_closed_error(const boost::system::error_code& ec) noexcept;
+
 /// A new, unconnected connection of `impl`'s pool.
 connection_ptr new_connection(client_impl& impl);
 

@@ -87,12 +87,6 @@ struct request_state : deadline_entry {
 
 namespace {
 
-bool is_closed_error(const error_code& ec) {
-    return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
-           ec == asio::ssl::error::stream_truncated;  // over TLS: closed without close_notify
-}
-
 error_code map_io_error(const error_code& ec) {
     if (ec == beast::error::timeout) return errc::request_timeout;
     if (ec == asio::error::operation_aborted) return ec;

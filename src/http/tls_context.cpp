@@ -5,7 +5,6 @@
 #include <pieces/error.hpp>
 
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 
 #include <openssl/ssl.h>
@@ -111,11 +110,6 @@ const char* certificate_problem(long v) noexcept {
     }
 }
 
-bool closed_by_peer(const error_code& ec) {
-    return ec == asio::ssl::error::stream_truncated || ec == asio::error::eof || ec == asio::error::connection_reset ||
-           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
-}
-
 }  // namespace
 
 step_result handshake_result(const error_code& ec, connection& c, const tls_context& ctx, const base_url& url) {
@@ -137,7 +131,7 @@ step_result handshake_result(const error_code& ec, connection& c, const tls_cont
         r.ec = errc::tls_certificate_rejected;
         r.detail = "the certificate of " + url.host_header + " was rejected: " + certificate_problem(verified) + " (" +
                    X509_verify_cert_error_string(verified) + ")";
-    } else if (closed_by_peer(ec)) {
+    } else if (is_closed_error(ec)) {
         r.ec = errc::tls_handshake_failed;
         r.detail = url.host_header + " closed the connection during the TLS handshake";
     } else {

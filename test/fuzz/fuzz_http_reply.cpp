@@ -44,15 +44,6 @@ struct check_encodes {
     }
 };
 
-pieces::testing::emulator_options serving(bool tls) {
-    pieces::testing::emulator_options o;
-    if (tls) {
-        o.tls_certificate_file = PIECES_TEST_CERTS_DIR "/server.pem";
-        o.tls_private_key_file = PIECES_TEST_CERTS_DIR "/server.key";
-    }
-    return o;
-}
-
 // The emulator and one client, for the whole run (one thread; each input is one request).
 struct harness {
     asio::io_context ioc;
@@ -60,7 +51,8 @@ struct harness {
     std::optional<pieces::client> cli;
     const pieces_test::endpoint_arguments arguments;
 
-    explicit harness(bool tls) : emu(ioc.get_executor(), serving(tls)) {
+    explicit harness(bool tls)
+        : emu(ioc.get_executor(), tls ? pieces_test::serving_tls() : pieces::testing::emulator_options{}) {
         pieces::client_config cfg;
         cfg.url = emu.url();
         cfg.tls.ca_file = PIECES_TEST_CERTS_DIR "/ca.pem";
