@@ -79,6 +79,10 @@ public:
     bool deadline_armed = false;
     const std::string common_fields;  // the request header fields every request of this client sends
     const std::unique_ptr<tls_context> tls;  // https only
+    // The connection the request completing now gave back to the idle list, while its completion runs inline:
+    // taken again from there, it has not sat idle (see http/reuse_check.hpp).
+    const connection* handing_over = nullptr;
+    std::uint64_t reuse_peeks = 0;  // idle connections peeked before reuse (read by tests)
 
     // ---- counters, readable from any thread ----
     std::atomic<std::uint64_t> connections_opened{0};

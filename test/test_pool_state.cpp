@@ -1,5 +1,6 @@
 // The pool's bookkeeping as a state machine, without I/O.
 #include "../src/http/pool_state.hpp"
+#include "../src/http/reuse_check.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -151,4 +152,20 @@ TEST_CASE("pool_state: take_all_idle frees the slots") {
     p.release(std::make_unique<int>(2), true, discard);
     CHECK(p.take_all_idle().size() == 2);
     CHECK(p.open() == 0);
+}
+
+TEST_CASE("reuse check: a connection that sat idle is peeked; one taken again from its completion is not") {
+    using namespace std::chrono_literals;
+    using pieces::detail::check_before_reuse;
+    using pieces::detail::handover_window;
+    using pieces::detail::reuse_check;
+    const std::chrono::steady_clock::duration limit = 30s;
+    CHECK(check_before_reuse(0ns, limit, false) == reuse_check::peek);
+    CHECK(check_before_reuse(20s, limit, false) == reuse_check::peek);
+    CHECK(check_before_reuse(0ns, limit, true) == reuse_check::none);
+    CHECK(check_before_reuse(handover_window - 1ns, limit, true) == reuse_check::none);
+    CHECK(check_before_reuse(handover_window, limit, true) == reuse_check::peek);  // its completion held it long
+    CHECK(check_before_reuse(limit, limit, false) == reuse_check::expired);
+    CHECK(check_before_reuse(limit, limit, true) == reuse_check::expired);
+    CHECK(check_before_reuse(0ns, 0ns, true) == reuse_check::expired);  // Keep-Alive: timeout=0
 }

@@ -2,6 +2,8 @@
 // deadlines in every phase, cancellation, size limits, malformed replies and injected closes.
 #include "async_test.hpp"
 
+#include "../src/client_impl.hpp"
+
 #include <pieces/allocation_api.hpp>
 #include <pieces/allocations_api.hpp>
 
@@ -12,7 +14,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <functional>
 #include <sstream>
+#include <vector>
 
 using namespace pieces;
 using namespace pieces_test;
@@ -74,6 +78,37 @@ TEST_CASE("sequential requests reuse one connection") {
     CHECK(s.connections_reused == 19);
     CHECK(s.requests_in_flight == 0);
     CHECK(s.connections_open == 1);
+}
+
+TEST_CASE("an idle connection is peeked before reuse, unless the completion that gave it back takes it") {
+    emulator_fixture f;
+    allocations_api api(*f.cli);
+    const auto& impl = *f.cli->impl();
+    // A poller: each request is made inside the completion of the one before (the coroutine resumes there).
+    run(f.ioc, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 5; ++i) {
+            auto all = co_await api.allocations_snapshot();
+            CHECK(all.iterable.size() == 3);
+        }
+    }());
+    CHECK(f.cli->stats().connections_reused == 4);
+    CHECK(impl.reuse_peeks == 0);
+
+    // Requests made after the completion returned (posted from it): the connection sat idle, however briefly.
+    int left = 3;
+    std::vector<error_code> codes;
+    std::function<void()> next = [&] {
+        api.allocations_snapshot({}, [&](error_code ec, Allocations) {
+            codes.push_back(ec);
+            if (--left > 0) asio::post(f.ioc, next);
+        });
+    };
+    asio::post(f.ioc, next);
+    run_until(f.ioc, [&] { return left == 0; });
+    CHECK(codes == std::vector<error_code>(3));
+    CHECK(f.cli->stats().connections_reused == 7);
+    CHECK(impl.reuse_peeks == 3);
+    CHECK(f.emu.connections_accepted() == 1);
 }
 
 TEST_CASE("the pool is lazy") {

@@ -62,14 +62,17 @@ bool peer_gone(connection& c) {
 
 }  // namespace
 
-void lease::give_back(bool reusable) {
+const connection* lease::give_back(bool reusable) {
     client_impl& impl = *std::exchange(impl_, nullptr);
     --impl.requests_in_flight;
     // Idle from now if it carried a request (or was just opened); one given back unused keeps its age.
     if (conn_->requests != requests_at_start_ || conn_->idle_since == clock_type::time_point{})
         conn_->idle_since = clock_type::now();
-    // After shutdown nothing is kept open.
-    wake(impl.pool.release(std::move(conn_), reusable && !impl.closed, discarder(impl)));
+    const connection* c = conn_.get();
+    reusable = reusable && !impl.closed;  // after shutdown nothing is kept open
+    auto* granted = impl.pool.release(std::move(conn_), reusable, discarder(impl));
+    wake(granted);
+    return reusable && !granted ? c : nullptr;
 }
 
 timed_waiter::timed_waiter(client_impl& impl, clock_type::time_point deadline)
@@ -97,7 +100,15 @@ void timed_waiter::claim(std::optional<lease>& out) {
 
 pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh) {
     const auto now = clock_type::now();
-    const auto expired = [now](const connection_ptr& c) { return now - c->idle_since >= c->idle_limit || peer_gone(*c); };
+    const auto expired = [now, &impl](const connection_ptr& c) {
+        switch (check_before_reuse(now - c->idle_since, c->idle_limit, c.get() == impl.handing_over)) {
+        case reuse_check::expired: return true;
+        case reuse_check::none: return false;
+        case reuse_check::peek: break;
+        }
+        ++impl.reuse_peeks;
+        return peer_gone(*c);
+    };
     // The oldest idle connections past their idle limit are closed as they are met (no system call): the peek
     // is only for the one about to be reused.
     impl.pool.discard_oldest_while([now](const connection_ptr& c) { return now - c->idle_since >= c->idle_limit; },

@@ -5,6 +5,7 @@
 #include "../client_impl.hpp"
 #include "deadline.hpp"
 #include "request_machine.hpp"
+#include "reuse_check.hpp"
 
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -68,7 +69,8 @@ public:
     connection& conn() const noexcept { return *conn_; }
 
     /// Returns the connection: to the first waiter or the idle list when `reusable`, else closed.
-    void give_back(bool reusable);
+    /// Returns the connection if it went to the idle list, else nullptr.
+    const connection* give_back(bool reusable);
 
 private:
     client_impl* impl_;
@@ -96,7 +98,8 @@ private:
 };
 
 /// Takes the most recently used idle connection that is still good (not past its idle limit, not closed or
-/// written to by the server), or a slot to open one, into `out`; or neither (the request must wait).
+/// written to by the server: see reuse_check.hpp), or a slot to open one, into `out`; or neither (the request
+/// must wait).
 pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh);
 
 }  // namespace pieces::detail

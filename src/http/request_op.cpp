@@ -116,7 +116,7 @@ struct pending_resolution {
     tcp::resolver::results_type results;
 };
 
-void complete(std::shared_ptr<request_state> st, error_code ec);
+void complete(std::shared_ptr<request_state> st, error_code ec, const connection* went_idle = nullptr);
 
 // The completion handler of every step: carries the request from one step to the next, on the strand, with
 // the request's own cancellation slot (fed from the caller's, see cancel_forwarder).
@@ -277,6 +277,7 @@ private:
     // into it) or the request is done.
     void advance(request_action act) {
         client_impl& impl = *st->impl;
+        const connection* went_idle = nullptr;  // by the last release
         for (;;) {
             const auto now = clock::now();
             switch (act.step) {
@@ -363,14 +364,14 @@ private:
                 return;
             }
             case request_step::release:
-                st->held->give_back(act.reusable);
+                went_idle = st->held->give_back(act.reusable);
                 st->held.reset();
                 act = m().on_released(now, cancelled());
                 continue;
             case request_step::done:
                 if (act.ec) st->response.error_detail = std::move(act.detail);
                 st->response.attempts = m().attempts();
-                complete(std::move(st), act.ec);
+                complete(std::move(st), act.ec, went_idle);
                 return;
             }
         }
@@ -428,7 +429,8 @@ void schedule_deadlines(client_impl& impl) {
 thread_local int initiating = 0;
 
 // Hands the result to the caller's handler, on the handler's executor (holding work on it until then).
-void complete(std::shared_ptr<request_state> st, error_code ec) {
+// `went_idle`: the connection this request gave back to the idle list just before.
+void complete(std::shared_ptr<request_state> st, error_code ec, const connection* went_idle) {
     st->done = true;
     st->unlink();
     if (st->queued) {
@@ -440,10 +442,18 @@ void complete(std::shared_ptr<request_state> st, error_code ec) {
         asio::get_associated_cancellation_slot(h).clear();
         std::move(h)(ec, std::move(res));
     };
-    if (initiating > 0)  // through the strand first: never inside the initiating call
+    if (initiating > 0) {  // through the strand first: never inside the initiating call
         asio::post(st->impl->strand, [ex, d = std::move(deliver)]() mutable { asio::dispatch(ex, std::move(d)); });
-    else
-        asio::dispatch(ex, std::move(deliver));
+        return;
+    }
+    // A request the handler makes inline (a poller's next one) may take `went_idle` as it is; once the
+    // handler has returned, or if it runs later elsewhere, the connection has sat idle and is peeked.
+    struct restore {
+        client_impl& impl;
+        const connection* outer;
+        ~restore() { impl.handing_over = outer; }  // also when the handler throws
+    } scope{*st->impl, std::exchange(st->impl->handing_over, went_idle)};
+    asio::dispatch(ex, std::move(deliver));
 }
 
 // Installed on the caller's cancellation slot: hops to the strand, where the request lives.

@@ -1,0 +1,32 @@
+// Private: what an idle connection needs before it carries another request. Decided without I/O, so that it is
+// tested on its own; the peek itself is in connection.cpp.
+#pragma once
+
+#include "deadline.hpp"
+
+#include <chrono>
+
+namespace pieces::detail {
+
+enum class reuse_check {
+    expired,  ///< past its idle limit: closed unused
+    peek,     ///< sat idle: one non-blocking peek tells whether the server closed it or wrote to it unasked
+    none,     ///< did not sit idle: reused as it is
+};
+
+/// How long a connection may be held by the completion of the request that gave it back and still count as
+/// not having sat idle.
+inline constexpr clock_type::duration handover_window = std::chrono::milliseconds(1);
+
+/// `idle_for`: since it was given back. `handed_over`: taken again from inside the completion of the request
+/// that gave it back (a poller's next request). Such a connection has not sat idle, like one given straight to a
+/// waiting request: a peek would only look at the same few microseconds as lie between any peek and the write
+/// after it, and it would cost a system call on a socket that, with many connections, is cold in the cache.
+constexpr reuse_check check_before_reuse(clock_type::duration idle_for, clock_type::duration idle_limit,
+                                         bool handed_over) noexcept {
+    if (idle_for >= idle_limit) return reuse_check::expired;
+    if (handed_over && idle_for < handover_window) return reuse_check::none;
+    return reuse_check::peek;
+}
+
+}  // namespace pieces::detail
