@@ -1,6 +1,7 @@
 // The eight endpoints: request building, status mapping, decoding, and completion in both forms (a code, or
 // an error_with_diagnostics exception).
 #include "client_impl.hpp"
+#include "http/body_buffers.hpp"
 #include "http/retry_schedule.hpp"
 
 #include <pieces/detail/async_ops.hpp>
@@ -133,6 +134,7 @@ void call(client_ptr impl, const char* endpoint, http_request req, call_options 
             diag->set_client_message(std::move(res.error_detail));
         }
         if (ec && diag) diag->set_endpoint(endpoint);
+        give_back_body_buffer(std::move(res.body));
         deliver(h, ec, std::move(out), diag);
     };
     impl->async_send(std::move(req), timeout, retry,

@@ -1,4 +1,6 @@
-// What the client reads from reply header fields, and its deadline arithmetic: plain functions, no I/O.
+// What the client reads from reply header fields, its deadline arithmetic, and the recycling of reply bodies:
+// plain functions, no I/O.
+#include "../src/http/body_buffers.hpp"
 #include "../src/http/deadline.hpp"
 #include "../src/http/reply_fields.hpp"
 
@@ -88,4 +90,25 @@ TEST_CASE("reply fields: Retry-After, in seconds or as an HTTP date in its three
     CHECK_FALSE(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT", now));
     CHECK_FALSE(parse_http_date("Sun Nov 6 08:49:37 1994", now));
     CHECK_FALSE(parse_http_date("", now));
+}
+
+TEST_CASE("reply bodies: the memory of one given back is the next one's, a few at most, none too large") {
+    for (int i = 0; i < 8; ++i) (void)take_body_buffer();  // whatever earlier cases left on this thread
+    std::string body(1566, 'x');
+    const char* memory = body.data();
+    give_back_body_buffer(std::move(body));
+    std::string next = take_body_buffer();
+    CHECK(next.empty());
+    CHECK(next.capacity() >= 1566);
+    CHECK(next.data() == memory);
+    CHECK(take_body_buffer().capacity() < 64);  // none left
+
+    give_back_body_buffer(std::string(65 * 1024, 'x'));  // too large to keep
+    give_back_body_buffer(std::string(10, 'x'));         // nothing worth keeping
+    CHECK(take_body_buffer().capacity() < 64);
+
+    for (int i = 0; i < 6; ++i) give_back_body_buffer(std::string(2000, 'x'));
+    int kept = 0;
+    while (take_body_buffer().capacity() >= 2000) ++kept;
+    CHECK(kept == 4);
 }
