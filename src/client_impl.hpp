@@ -4,6 +4,7 @@
 #include "http/deadline_queue.hpp"
 #include "http/http_types.hpp"
 #include "http/pool_state.hpp"
+#include "http/reuse_check.hpp"
 
 #include <pieces/client_config.hpp>
 #include <pieces/pool_stats.hpp>
@@ -82,6 +83,7 @@ public:
     // The connection the request completing now gave back to the idle list, while its completion runs inline:
     // taken again from there, it has not sat idle (see http/reuse_check.hpp).
     const connection* handing_over = nullptr;
+    std::chrono::steady_clock::duration handover_window = detail::handover_window;  // tests widen it
     std::uint64_t reuse_peeks = 0;  // idle connections peeked before reuse (read by tests)
 
     // ---- counters, readable from any thread ----

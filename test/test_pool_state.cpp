@@ -154,18 +154,21 @@ TEST_CASE("pool_state: take_all_idle frees the slots") {
     CHECK(p.open() == 0);
 }
 
-TEST_CASE("reuse check: a connection that sat idle is peeked; one taken again from its completion is not") {
+TEST_CASE("reuse check: a connection that sat idle is peeked; one a GET takes again from its completion is not") {
     using namespace std::chrono_literals;
     using pieces::detail::check_before_reuse;
     using pieces::detail::handover_window;
     using pieces::detail::reuse_check;
     const std::chrono::steady_clock::duration limit = 30s;
-    CHECK(check_before_reuse(0ns, limit, false) == reuse_check::peek);
-    CHECK(check_before_reuse(20s, limit, false) == reuse_check::peek);
-    CHECK(check_before_reuse(0ns, limit, true) == reuse_check::none);
-    CHECK(check_before_reuse(handover_window - 1ns, limit, true) == reuse_check::none);
-    CHECK(check_before_reuse(handover_window, limit, true) == reuse_check::peek);  // its completion held it long
-    CHECK(check_before_reuse(limit, limit, false) == reuse_check::expired);
-    CHECK(check_before_reuse(limit, limit, true) == reuse_check::expired);
-    CHECK(check_before_reuse(0ns, 0ns, true) == reuse_check::expired);  // Keep-Alive: timeout=0
+    const bool get = true, post = false, handed_over = true, sat_idle = false;
+    CHECK(check_before_reuse(0ns, limit, sat_idle, get) == reuse_check::peek);
+    CHECK(check_before_reuse(20s, limit, sat_idle, get) == reuse_check::peek);
+    CHECK(check_before_reuse(0ns, limit, handed_over, get) == reuse_check::none);
+    CHECK(check_before_reuse(handover_window - 1ns, limit, handed_over, get) == reuse_check::none);
+    CHECK(check_before_reuse(handover_window, limit, handed_over, get) == reuse_check::peek);  // held too long
+    CHECK(check_before_reuse(0ns, limit, handed_over, post) == reuse_check::peek);  // a POST is not sent again
+    CHECK(check_before_reuse(5ms, limit, handed_over, get, 10ms) == reuse_check::none);  // a wider window
+    CHECK(check_before_reuse(limit, limit, sat_idle, get) == reuse_check::expired);
+    CHECK(check_before_reuse(limit, limit, handed_over, get) == reuse_check::expired);
+    CHECK(check_before_reuse(0ns, 0ns, handed_over, get) == reuse_check::expired);  // Keep-Alive: timeout=0
 }

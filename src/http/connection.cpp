@@ -52,7 +52,7 @@ void wake(pool_state<connection_ptr>::waiter* w) {
 
 // An idle connection the server closed (or wrote to unasked) since its last reply: a peek that does not block
 // tells, so that no request, a POST above all, is sent into a connection already known to be gone, and no
-// stray bytes are read as a reply.
+// stray bytes are read as a reply. (Which connections are peeked: reuse_check.hpp.)
 bool peer_gone(connection& c) {
     if (!c.connected) return false;
     char byte = 0;
@@ -98,10 +98,11 @@ void timed_waiter::claim(std::optional<lease>& out) {
     claimed_ = true;
 }
 
-pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh) {
+pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh, bool is_get) {
     const auto now = clock_type::now();
-    const auto expired = [now, &impl](const connection_ptr& c) {
-        switch (check_before_reuse(now - c->idle_since, c->idle_limit, c.get() == impl.handing_over)) {
+    const auto expired = [now, &impl, is_get](const connection_ptr& c) {
+        switch (check_before_reuse(now - c->idle_since, c->idle_limit, c.get() == impl.handing_over, is_get,
+                                   impl.handover_window)) {
         case reuse_check::expired: return true;
         case reuse_check::none: return false;
         case reuse_check::peek: break;

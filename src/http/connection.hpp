@@ -99,7 +99,7 @@ private:
 
 /// Takes the most recently used idle connection that is still good (not past its idle limit, not closed or
 /// written to by the server: see reuse_check.hpp), or a slot to open one, into `out`; or neither (the request
-/// must wait).
-pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh);
+/// must wait). `is_get`: the request is a GET.
+pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh, bool is_get);
 
 }  // namespace pieces::detail

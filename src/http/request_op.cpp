@@ -258,7 +258,7 @@ private:
         facts.status = p.status();
         facts.keep_alive = p.keep_alive();
         // Bytes after the reply (a second, unrequested reply, or junk) would be read as the next request's
-        // reply. Bytes arriving later are seen by the peek before reuse.
+        // reply. Bytes arriving later are seen by the peek before reuse (see reuse_check.hpp for when).
         facts.bytes_after = c.buffer.size() != 0 || (c.tls && tls_input_pending(c));
         if (facts.status < 100 || facts.status >= 200 || facts.status == 101) {
             st->response.status = facts.status;
@@ -283,7 +283,8 @@ private:
             switch (act.step) {
             case request_step::acquire: {
                 if (act.is_retry) ++impl.retries;
-                const auto answer = take_from_pool(impl, st->held, act.want_fresh);
+                went_idle = nullptr;  // given back before this attempt: maybe discarded by now
+                const auto answer = take_from_pool(impl, st->held, act.want_fresh, st->req.method == http_method::get);
                 if (st->held) {
                     auto& c = st->held->conn();
                     act = m().on_acquired(answer, c.ready(), !impl.resolved, c.requests, now, cancelled());

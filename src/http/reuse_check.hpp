@@ -19,13 +19,16 @@ enum class reuse_check {
 inline constexpr clock_type::duration handover_window = std::chrono::milliseconds(1);
 
 /// `idle_for`: since it was given back. `handed_over`: taken again from inside the completion of the request
-/// that gave it back (a poller's next request). Such a connection has not sat idle, like one given straight to a
-/// waiting request: a peek would only look at the same few microseconds as lie between any peek and the write
-/// after it, and it would cost a system call on a socket that, with many connections, is cold in the cache.
+/// that gave it back (a poller's next request), within `window`. Such a connection has not sat idle, like one
+/// given straight to a waiting request, and a GET on it is not peeked: at many connections the peek is a system
+/// call on a socket gone cold in the cache, the one cost per request that grew with the connections in use. A
+/// GET that meets a connection closed in that gap is sent again on a new one (the stale-connection rule); a
+/// POST, which is not, is always peeked.
 constexpr reuse_check check_before_reuse(clock_type::duration idle_for, clock_type::duration idle_limit,
-                                         bool handed_over) noexcept {
+                                         bool handed_over, bool is_get,
+                                         clock_type::duration window = handover_window) noexcept {
     if (idle_for >= idle_limit) return reuse_check::expired;
-    if (handed_over && idle_for < handover_window) return reuse_check::none;
+    if (handed_over && is_get && idle_for < window) return reuse_check::none;
     return reuse_check::peek;
 }
 
