@@ -21,7 +21,7 @@ std::string take_body_buffer() noexcept {
 }
 
 void give_back_body_buffer(std::string&& body) noexcept {
-    if (cache.count == kept_buffers || body.capacity() > largest_kept || body.capacity() < 64) return;
+    if (cache.count == kept_buffers || body.capacity() > largest_kept || body.capacity() < smallest_kept_body) return;
     body.clear();
     cache.buffers[cache.count++] = std::move(body);
 }

@@ -8,6 +8,9 @@
 
 namespace pieces::detail {
 
+/// Smaller capacities are not worth keeping (nor worth swapping for a kept one).
+inline constexpr std::size_t smallest_kept_body = 64;
+
 /// A string for a reply body: empty, with the capacity of one given back earlier on this thread if any.
 std::string take_body_buffer() noexcept;
 

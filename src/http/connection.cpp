@@ -62,12 +62,12 @@ bool peer_gone(connection& c) {
 
 }  // namespace
 
-const connection* lease::give_back(bool reusable) {
+const connection* lease::give_back(bool reusable, clock_type::time_point now) {
     client_impl& impl = *std::exchange(impl_, nullptr);
     --impl.requests_in_flight;
     // Idle from now if it carried a request (or was just opened); one given back unused keeps its age.
     if (conn_->requests != requests_at_start_ || conn_->idle_since == clock_type::time_point{})
-        conn_->idle_since = clock_type::now();
+        conn_->idle_since = now;
     const connection* c = conn_.get();
     reusable = reusable && !impl.closed;  // after shutdown nothing is kept open
     auto* granted = impl.pool.release(std::move(conn_), reusable, discarder(impl));
@@ -98,8 +98,8 @@ void timed_waiter::claim(std::optional<lease>& out) {
     claimed_ = true;
 }
 
-pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh, bool is_get) {
-    const auto now = clock_type::now();
+pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh, bool is_get,
+                           clock_type::time_point now) {
     const auto expired = [now, &impl, is_get](const connection_ptr& c) {
         switch (check_before_reuse(now - c->idle_since, c->idle_limit, c.get() == impl.handing_over, is_get,
                                    impl.handover_window)) {
@@ -112,8 +112,11 @@ pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool wa
     };
     // The oldest idle connections past their idle limit are closed as they are met (no system call): the peek
     // is only for the one about to be reused.
-    impl.pool.discard_oldest_while([now](const connection_ptr& c) { return now - c->idle_since >= c->idle_limit; },
-                                   discarder(impl));
+    impl.pool.discard_oldest_while(
+        [now](const connection_ptr& c) {
+            return check_before_reuse(now - c->idle_since, c->idle_limit, false, false) == reuse_check::expired;
+        },
+        discarder(impl));
     connection_ptr idle;
     switch (impl.pool.acquire(idle, want_fresh, expired, discarder(impl))) {
     case pool_state<connection_ptr>::outcome::got_idle:

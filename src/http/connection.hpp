@@ -63,14 +63,14 @@ public:
     lease(const lease&) = delete;
     lease& operator=(const lease&) = delete;
     ~lease() {
-        if (impl_) give_back(false);
+        if (impl_) give_back(false, clock_type::now());
     }
 
     connection& conn() const noexcept { return *conn_; }
 
-    /// Returns the connection: to the first waiter or the idle list when `reusable`, else closed.
-    /// Returns the connection if it went to the idle list, else nullptr.
-    const connection* give_back(bool reusable);
+    /// Returns the connection: to the first waiter or the idle list when `reusable`, else closed; `now` starts
+    /// its idle time. Returns the connection if it went to the idle list, else nullptr.
+    const connection* give_back(bool reusable, clock_type::time_point now);
 
 private:
     client_impl* impl_;
@@ -100,6 +100,7 @@ private:
 /// Takes the most recently used idle connection that is still good (not past its idle limit, not closed or
 /// written to by the server: see reuse_check.hpp), or a slot to open one, into `out`; or neither (the request
 /// must wait). `is_get`: the request is a GET.
-pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh, bool is_get);
+pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh, bool is_get,
+                           clock_type::time_point now);
 
 }  // namespace pieces::detail

@@ -35,7 +35,7 @@ private:
     }
     void on_header_impl(error_code&) override {}
     void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
-        if (body_.capacity() < 64) body_ = take_body_buffer();
+        if (body_.capacity() < smallest_kept_body) body_ = take_body_buffer();
         if (length) body_.reserve(static_cast<std::size_t>(*length));  // within the parser's body limit
     }
     std::size_t on_body_impl(string_view s, error_code&) override {

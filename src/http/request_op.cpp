@@ -284,7 +284,8 @@ private:
             case request_step::acquire: {
                 if (act.is_retry) ++impl.retries;
                 went_idle = nullptr;  // given back before this attempt: maybe discarded by now
-                const auto answer = take_from_pool(impl, st->held, act.want_fresh, st->req.method == http_method::get);
+                const auto answer =
+                    take_from_pool(impl, st->held, act.want_fresh, st->req.method == http_method::get, now);
                 if (st->held) {
                     auto& c = st->held->conn();
                     act = m().on_acquired(answer, c.ready(), !impl.resolved, c.requests, now, cancelled());
@@ -365,7 +366,7 @@ private:
                 return;
             }
             case request_step::release:
-                went_idle = st->held->give_back(act.reusable);
+                went_idle = st->held->give_back(act.reusable, now);
                 st->held.reset();
                 act = m().on_released(now, cancelled());
                 continue;
