@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on Debian 12, only what is missing (quick when all is there).
 # Usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-nginx] [--with-valgrind] [--with-doxygen] [--with-fuzz]
+#                        [--with-libcxx] [--with-mingw]
 #   --with-node      node and npm (the official TypeScript SDK: parity test, benchmark peer)
 #   --with-wrk       wrk (the benchmark's HTTP-limit peer)
 #   --with-nginx     nginx (the server of the benchmark's floor comparison)
 #   --with-valgrind  valgrind (the benchmark's instruction count)
 #   --with-doxygen   doxygen (the API reference)
 #   --with-fuzz      clang 14 and libFuzzer (the fuzz preset)
+#   --with-libcxx    clang 14 and libc++ 14 (the libcxx preset: the C++ library of macOS)
+#   --with-mingw     MinGW-w64 and Wine (the mingw preset: Windows x86-64, its tests run under Wine)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev openssl catch2 curl)
 missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+want_packages() {
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+}
+want_packages "${packages[@]}"
 for option in "$@"; do
   case "$option" in
     --with-node)
@@ -23,11 +29,11 @@ for option in "$@"; do
     --with-nginx) command -v nginx >/dev/null 2>&1 || missing+=(nginx-light) ;;
     --with-valgrind) command -v valgrind >/dev/null 2>&1 || missing+=(valgrind) ;;
     --with-doxygen) command -v doxygen >/dev/null 2>&1 || missing+=(doxygen) ;;
-    --with-fuzz)
-      for p in clang-14 libfuzzer-14-dev; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-      done ;;
-    *) echo "usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-nginx] [--with-valgrind] [--with-doxygen] [--with-fuzz]" >&2
+    --with-fuzz) want_packages clang-14 libfuzzer-14-dev ;;
+    --with-libcxx) want_packages clang-14 libc++-14-dev libc++abi-14-dev ;;
+    --with-mingw) want_packages g++-mingw-w64-x86-64-posix wine64 ;;
+    *) echo "usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-nginx] [--with-valgrind] [--with-doxygen]" \
+            "[--with-fuzz] [--with-libcxx] [--with-mingw]" >&2
        exit 2 ;;
   esac
 done

@@ -38,6 +38,9 @@ boost::system::error_code validate_into(const client_config& cfg, diagnostics* d
         return fail(diag, errc::invalid_config, "tls.certificate_file and tls.private_key_file go together");
     std::string why;
     if (auto ec = detail::parse_base_url(cfg.url, url, why)) return fail(diag, errc::invalid_config, why);
+    if (url.tls && !PIECES_WITH_TLS)
+        return fail(diag, errc::invalid_config,
+                    "url is https:// but this build of pieces_allocations has no TLS (built with PIECES_WITH_TLS=OFF)");
     return {};
 }
 
@@ -53,6 +56,7 @@ client::client(executor_type ex, client_config cfg) {
     detail::base_url url;
     if (auto ec = validate_into(cfg, &diag, url)) throw error_with_diagnostics(ec, std::move(diag));
     std::unique_ptr<detail::tls_context> tls;
+#if PIECES_WITH_TLS
     if (url.tls) {  // the files are read here, once per client
         std::string why;
         tls = detail::make_tls_context(cfg.tls, why);
@@ -61,6 +65,7 @@ client::client(executor_type ex, client_config cfg) {
             throw error_with_diagnostics(errc::invalid_config, std::move(diag));
         }
     }
+#endif
     impl_ = std::make_shared<detail::client_impl>(std::move(ex), std::move(cfg), std::move(url), std::move(tls));
 }
 

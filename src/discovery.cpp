@@ -1,4 +1,5 @@
-// Discovery: concurrent health probes on loopback, the port range first, then the legacy ports.
+// Discovery: concurrent health probes on loopback: the port of Pieces OS's port file, then the port range,
+// then the legacy ports.
 #include <pieces/discovery.hpp>
 #include <pieces/error.hpp>
 #include <pieces/error_with_diagnostics.hpp>
@@ -19,7 +20,11 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <charconv>
+#include <cstdlib>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <tuple>
 
 namespace pieces {
@@ -51,7 +56,26 @@ asio::awaitable<bool> probe(unsigned short port, std::chrono::milliseconds timeo
     (void)rn;
     error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    co_return !rec && parser.get().result_int() == 200 && parser.get().body().starts_with("ok");
+    // "ok" in any case: Pieces OS's C# SDK documents the body as "OK" and a GUID.
+    const auto& body = parser.get().body();
+    const bool ok = body.size() >= 2 && (body[0] == 'o' || body[0] == 'O') && (body[1] == 'k' || body[1] == 'K');
+    co_return !rec && parser.get().result_int() == 200 && ok;
+}
+
+// The port in a port file: a number in 1..65535, surrounding whitespace aside; nothing otherwise.
+std::optional<unsigned short> read_port_file(const std::string& file) {
+    std::ifstream in(std::filesystem::path{file}, std::ios::binary);
+    std::string text(64, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (!in.eof()) return std::nullopt;  // not opened, or 64 bytes and more: not a port file
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    const auto first = text.find_first_not_of(" \t\r\n\v\f");
+    if (first == std::string::npos) return std::nullopt;
+    const auto last = text.find_last_not_of(" \t\r\n\v\f") + 1;
+    unsigned port = 0;
+    const auto [end, ec] = std::from_chars(text.data() + first, text.data() + last, port);
+    if (ec != std::errc{} || end != text.data() + last || port == 0 || port > 65535) return std::nullopt;
+    return static_cast<unsigned short>(port);
 }
 
 // Probes every port at once; the lowest that answered, if any. Runs on one strand. When the scan is
@@ -92,17 +116,26 @@ asio::awaitable<std::pair<error_code, std::optional<unsigned short>>> probe_all(
 asio::awaitable<std::pair<error_code, std::string>> discover(discovery_options opts, diagnostics* diag) {
     co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is an outcome: operation_aborted
     if (opts.url) co_return std::pair{error_code{}, *opts.url};
+    // Pieces OS writes the port it chose to a file: it goes first; a stale file falls through to the scan.
+    std::string file;
+    if (opts.use_port_file) file = opts.port_file.empty() ? default_port_file() : opts.port_file;
+    const auto file_port = file.empty() ? std::nullopt : read_port_file(file);
     std::vector<unsigned short> range;
     for (unsigned p = opts.first_port; p <= opts.last_port && opts.first_port != 0; ++p)
         range.push_back(static_cast<unsigned short>(p));
-    auto [ec, found] = co_await probe_all(range, opts.probe_timeout);
+    error_code ec;
+    std::optional<unsigned short> found;
+    if (file_port) std::tie(ec, found) = co_await probe_all(std::vector<unsigned short>(1, *file_port), opts.probe_timeout);
+    if (!ec && !found) std::tie(ec, found) = co_await probe_all(range, opts.probe_timeout);
     if (!ec && !found) std::tie(ec, found) = co_await probe_all(opts.legacy_ports, opts.probe_timeout);
     if (ec) co_return std::pair{ec, std::string{}};
     if (found) co_return std::pair{error_code{}, "http://127.0.0.1:" + std::to_string(*found)};
     if (diag) {
-        std::string tried = "no Pieces OS answered GET /.well-known/health on 127.0.0.1 ports " +
-                            std::to_string(opts.first_port) + "-" + std::to_string(opts.last_port);
+        std::string tried = "no Pieces OS answered GET /.well-known/health on 127.0.0.1 ports ";
+        if (file_port) tried += std::to_string(*file_port) + " (from " + file + "), ";
+        tried += std::to_string(opts.first_port) + "-" + std::to_string(opts.last_port);
         for (auto p : opts.legacy_ports) tried += ", " + std::to_string(p);
+        if (!file.empty() && !file_port) tried += " (no port in " + file + ")";
         diag->set_client_message(std::move(tried));
     }
     co_return std::pair{error_code(errc::connection_failed), std::string{}};
@@ -143,6 +176,25 @@ void async_discover(asio::any_io_executor ex, discovery_options opts, diagnostic
 }
 
 }  // namespace detail
+
+std::string port_file_under(std::string_view home) {
+    if (home.empty()) return {};
+#ifdef __APPLE__
+    const char* base = "Library";
+#else
+    const char* base = "Documents";
+#endif
+    return (std::filesystem::path(home) / base / "com.pieces.os" / "production" / "Config" / ".port.txt").string();
+}
+
+std::string default_port_file() {
+#ifdef _WIN32
+    const char* home = std::getenv("USERPROFILE");
+#else
+    const char* home = std::getenv("HOME");
+#endif
+    return home ? port_file_under(home) : std::string{};
+}
 
 asio::awaitable<std::string> discover_pieces_os(discovery_options opts) {
     diagnostics diag;

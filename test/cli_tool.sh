@@ -2,28 +2,35 @@
 # pieces-allocations against the standalone emulator: every subcommand (table and --json), each exit code,
 # `watch` seeing a status change made while it runs, and https:// (trusted through SSL_CERT_FILE or --ca-file,
 # rejected without, --insecure).
-# Usage: cli_tool.sh TOOL EMULATOR FIXTURES_DIR CERTS_DIR (CERTS_DIR: made by tls/make_test_certs.sh)
+# Usage: cli_tool.sh TOOL EMULATOR FIXTURES_DIR [CERTS_DIR] (made by tls/make_test_certs.sh; none: a build
+# without TLS, where https:// must be refused as a usage error)
 set -uo pipefail
-tool=$1 emulator=$2 fixtures=$3 certs=$4
+tool=$1 emulator=$2 fixtures=$3 certs=${4:-}
+# PIECES_TEST_RUNNER: what runs the programs when they are not the host's own (wine64 for a MinGW-w64 build).
+read -r -a runner <<< "${PIECES_TEST_RUNNER:-}"
 source "$(dirname "$0")/../scripts/emulator_url.sh"
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
 
-"$emulator" --port 0 --seed "$fixtures/allocations.json" > "$work/good.out" 2>&1 &
+"${runner[@]}" "$emulator" --port 0 --seed "$fixtures/allocations.json" > "$work/good.out" 2>&1 &
 pids+=($!)
 # Every request of the second one fails: 500 for the snapshot, 504 for one cloud, a slow update.
-"$emulator" --port 0 --seed "$fixtures/allocations.json" --fault snapshot:status=500,body=database-down \
+"${runner[@]}" "$emulator" --port 0 --seed "$fixtures/allocations.json" --fault snapshot:status=500,body=database-down \
   --fault allocation_snapshot:status=504 --fault update:latency_ms=5000 > "$work/bad.out" 2>&1 &
 pids+=($!)
 # The third serves https with a certificate for 127.0.0.1 issued by the test CA.
-"$emulator" --port 0 --seed "$fixtures/allocations.json" --tls-cert "$certs/server.pem" --tls-key "$certs/server.key" \
-  > "$work/tls.out" 2>&1 &
-pids+=($!)
+if [[ -n $certs ]]; then
+  "${runner[@]}" "$emulator" --port 0 --seed "$fixtures/allocations.json" --tls-cert "$certs/server.pem" --tls-key "$certs/server.key" \
+    > "$work/tls.out" 2>&1 &
+  pids+=($!)
+fi
 good=$(emulator_url "$work/good.out") || exit 1
 bad=$(emulator_url "$work/bad.out") || exit 1
-tls=$(emulator_url "$work/tls.out") || exit 1
-[[ $tls == https://127.0.0.1:* ]] || { echo "FAIL: the TLS emulator says $tls"; exit 1; }
+if [[ -n $certs ]]; then
+  tls=$(emulator_url "$work/tls.out") || exit 1
+  [[ $tls == https://127.0.0.1:* ]] || { echo "FAIL: the TLS emulator says $tls"; exit 1; }
+fi
 # The system's trust store must not know the test CA, whatever the machine's environment says.
 unset SSL_CERT_FILE SSL_CERT_DIR
 first=3d5a9b12-7c40-4e8f-a6b1-0e2f4c8d7a10 second=8e21c4f7-5b93-4d0a-9c6e-71f2a3b5d802
@@ -33,7 +40,7 @@ has() { [[ -z "$2" ]] || grep -qF -- "$2" "$1"; }  # has FILE TEXT: an empty TEX
 # check NAME EXPECTED_EXIT STDOUT_SUBSTRING STDERR_SUBSTRING -- ARGS...
 check() {
   local name=$1 want=$2 out_has=$3 err_has=$4; shift 5
-  "$tool" "$@" > "$work/stdout" 2> "$work/stderr"
+  "${runner[@]}" "$tool" "$@" > "$work/stdout" 2> "$work/stderr"
   local got=$?
   if [[ $got -ne $want ]] || ! has "$work/stdout" "$out_has" || ! has "$work/stderr" "$err_has"; then
     echo "FAIL $name: exit $got (want $want)"
@@ -68,20 +75,20 @@ check disconnect-json 0 "\"$first\"" "" -- --url "$good" disconnect "$first" --j
 check reconnect-json 0 "\"cloud\":\"RUNNING\"" "" -- --url "$good" reconnect "$first" --json
 
 # watch sees a change made by someone else while it runs, prints it, and stops after --changes
-"$tool" --url "$good" watch --interval 0.05 --changes 1 > "$work/watch" 2> "$work/watch.err" &
+"${runner[@]}" "$tool" --url "$good" watch --interval 0.05 --changes 1 > "$work/watch" 2> "$work/watch.err" &
 watch_pid=$!
 pids+=($watch_pid)
 if wait_for "$work/watch" "watching 3 clouds"; then
-  "$tool" --url "$good" disconnect "$second" > /dev/null
+  "${runner[@]}" "$tool" --url "$good" disconnect "$second" > /dev/null
   wait "$watch_pid"; got=$?
   if [[ $got -eq 0 ]] && grep -qF "$second  status: PENDING -> DISCONNECTED" "$work/watch"; then echo "ok   watch"
   else echo "FAIL watch: exit $got, $(cat "$work/watch" "$work/watch.err")"; failures=$((failures + 1)); fi
 fi
-"$tool" --url "$good" watch --json --interval 0.05 --changes 1 > "$work/watch" 2> "$work/watch.err" &
+"${runner[@]}" "$tool" --url "$good" watch --json --interval 0.05 --changes 1 > "$work/watch" 2> "$work/watch.err" &
 watch_pid=$!
 pids+=($watch_pid)
 if wait_for "$work/watch" '{"watching":3}'; then
-  "$tool" --url "$good" reconnect "$second" > /dev/null
+  "${runner[@]}" "$tool" --url "$good" reconnect "$second" > /dev/null
   wait "$watch_pid"; got=$?
   if [[ $got -eq 0 ]] && grep -qF "\"cloud\":\"$second\",\"what\":\"status\",\"from\":\"DISCONNECTED\",\"to\":\"RUNNING\"" "$work/watch"
   then echo "ok   watch-json"
@@ -103,12 +110,16 @@ check usage-bad-url 2 "" "pieces-allocations: " -- --url ftp://x snapshot
 check help 0 "Commands:" "" -- --help
 
 # https
+if [[ -z $certs ]]; then
+  check tls-not-built-in 2 "" "no TLS" -- --url "${good/http:/https:}" snapshot
+else
 SSL_CERT_FILE="$certs/ca.pem" check tls-ssl-cert-file 0 "$first  RUNNING" "" -- --url "$tls" snapshot
 check tls-unknown-issuer 7 "" "unknown issuer" -- --url "$tls" snapshot
 check tls-ca-file 0 "$first  RUNNING" "" -- --url "$tls" --ca-file "$certs/ca.pem" snapshot
 check tls-insecure 0 "$first  RUNNING" "" -- --url "$tls" --insecure snapshot
 check tls-bad-ca-file 2 "" "tls.ca_file: cannot load '/nonexistent'" -- --url "$tls" --ca-file /nonexistent snapshot
 check tls-plain-server 7 "" "during the TLS handshake" -- --url "${good/http:/https:}" --ca-file "$certs/ca.pem" snapshot
+fi
 for c in snapshot get connect disconnect reconnect update watch; do
   check "help-$c" 0 "usage: pieces-allocations $c" "" -- "$c" --help
 done

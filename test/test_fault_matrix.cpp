@@ -95,7 +95,11 @@ testing::emulator_options cloud_mode(bool tls, unsigned short port = 0) {
 }
 
 bool over_tls() {
+#if PIECES_WITH_TLS
     const bool tls = GENERATE(false, true);
+#else
+    const bool tls = false;  // built without TLS (PIECES_WITH_TLS=OFF)
+#endif
     UNSCOPED_INFO((tls ? "over TLS" : "over plain HTTP"));
     return tls;
 }

@@ -217,3 +217,18 @@ TEST_CASE("hostile: an application id or token with CR or LF is refused before a
     ioc.poll();
     CHECK(emu.connections_accepted() == 0);
 }
+
+// Beast 1.81 hands trailer fields to the same callback as the header's; Beast 1.90 to a callback of their own.
+// On either, a trailer cannot change what the header said: the body stays JSON, the connection kept.
+TEST_CASE("hostile: trailer fields after a chunked body do not override the header's") {
+    hostile_fixture f;
+    fault tr;
+    tr.chunked = true;
+    tr.trailers = {{"Content-Type", "text/html"}, {"Keep-Alive", "timeout=0"}, {"Retry-After", "1"}};
+    tr.times = 1;
+    f.emu.set_fault(endpoint::snapshot, tr);
+    CHECK_FALSE(f.snapshot());  // read as the JSON it is (as text/html it would be invalid_response)
+    CHECK_FALSE(f.snapshot());
+    CHECK(f.emu.requests(endpoint::snapshot) == 2);
+    CHECK(f.emu.connections_accepted() == 1);  // kept (timeout=0 would have retired it at once)
+}

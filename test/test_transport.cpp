@@ -631,3 +631,15 @@ TEST_CASE("a per-call timeout <= 0 is invalid_argument, and nothing is sent") {
     CHECK(f.emu.requests(endpoint::snapshot) == 0);
     CHECK(f.emu.connections_accepted() == 0);
 }
+
+#if !PIECES_WITH_TLS
+TEST_CASE("built without TLS, an https:// URL is refused as invalid_config, saying why") {
+    client_config cfg;
+    cfg.url = "https://127.0.0.1:39300";
+    diagnostics diag;
+    CHECK(validate(cfg, &diag) == errc::invalid_config);
+    CHECK(diag.client_message().find("no TLS") != std::string::npos);
+    cfg.url = "http://127.0.0.1:39300";
+    CHECK_FALSE(validate(cfg));
+}
+#endif

@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include "../util/read_double.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -21,7 +23,8 @@ Commands:
   watch [--interval S]     poll the clouds and print each status change
 
 Options (before or after the command):
-  --url URL                Pieces OS base URL (default: discovered on 39300-39333, then 1000, 5323)
+  --url URL                Pieces OS base URL (default: discovered: the port in Pieces OS's .port.txt,
+                           then 39300-39333, then 1000, 5323)
   --timeout S              per-request deadline in seconds (default 30)
   --application-id ID      sent as X-Application-ID
   --ca-file FILE           with an https:// URL, trust the CAs of FILE (PEM) besides the system's
@@ -63,8 +66,7 @@ const std::map<std::string, std::string, std::less<>> command_help = {
 
 std::optional<std::chrono::milliseconds> seconds(std::string_view text) {
     double s = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), s);
-    if (ec != std::errc{} || p != text.data() + text.size() || !std::isfinite(s) || s <= 0 || s > 86400) return {};
+    if (!detail::read_double(text, s) || s <= 0 || s > 86400) return {};
     return std::chrono::milliseconds(std::max<long long>(1, std::llround(s * 1000)));
 }
 

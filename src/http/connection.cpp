@@ -3,12 +3,10 @@
 #include "reply_fields.hpp"
 #include "tls_context.hpp"
 
+#if PIECES_WITH_TLS
 #include <boost/asio/ssl/error.hpp>
+#endif
 #include <boost/beast/http/error.hpp>
-
-#include <sys/socket.h>
-
-#include <cerrno>
 
 namespace pieces::detail {
 
@@ -20,7 +18,11 @@ bool is_closed_error(const boost::system::error_code& ec) noexcept {
     namespace asio = boost::asio;
     return ec == boost::beast::http::error::end_of_stream || ec == asio::error::eof ||
            ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-           ec == asio::error::connection_aborted || ec == asio::ssl::error::stream_truncated;
+           ec == asio::error::connection_aborted
+#if PIECES_WITH_TLS
+           || ec == asio::ssl::error::stream_truncated
+#endif
+        ;
 }
 
 connection_ptr new_connection(client_impl& impl) {
@@ -31,7 +33,9 @@ connection_ptr new_connection(client_impl& impl) {
 
 void close_connection(client_impl& impl, connection& c) noexcept {
     if (!c.connected) return;
+#if PIECES_WITH_TLS
     send_close_notify(c);
+#endif
     boost::system::error_code ignored;
     c.stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     c.stream.close();
@@ -53,11 +57,14 @@ void wake(pool_state<connection_ptr>::waiter* w) {
 // An idle connection the server closed (or wrote to unasked) since its last reply: a peek that does not block
 // tells, so that no request, a POST above all, is sent into a connection already known to be gone, and no
 // stray bytes are read as a reply. (Which connections are peeked: reuse_check.hpp.)
+// The socket is in non-blocking mode from its connect on (see connect_result), so the peek is one receive
+// call that returns at once, through Asio on every platform: would_block means nothing has arrived.
 bool peer_gone(connection& c) {
     if (!c.connected) return false;
     char byte = 0;
-    const auto n = ::recv(c.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+    boost::system::error_code ec;
+    c.stream.socket().receive(boost::asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+    return ec != boost::asio::error::would_block;
 }
 
 }  // namespace

@@ -7,7 +7,9 @@
 #include "request_machine.hpp"
 #include "reuse_check.hpp"
 
+#if PIECES_WITH_TLS
 #include <boost/asio/ssl/stream.hpp>
+#endif
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -22,7 +24,11 @@ struct connection {
     // 100 KB reply arrive in a handful of reads instead of ~200, each a strand hop.
     explicit connection(const client_impl::strand_type& s) : stream(s) { buffer.reserve(16 * 1024); }
     boost::beast::tcp_stream stream;
+#if PIECES_WITH_TLS
     std::optional<boost::asio::ssl::stream<boost::beast::tcp_stream&>> tls;  // https: made after the connect
+#else
+    static constexpr bool tls = false;  // built without TLS: https:// is refused before any connection
+#endif
     boost::beast::flat_buffer buffer;  // kept across requests: no reallocation per reply
     std::string wire;                  // the request being sent; its capacity is kept across requests too
     std::size_t requests = 0;          // requests written on it
@@ -37,7 +43,9 @@ struct connection {
     /// Calls `f` with the stream requests are written to and read from: the TLS stream for https.
     template <class F>
     decltype(auto) with_stream(F&& f) {
+#if PIECES_WITH_TLS
         if (tls) return f(*tls);
+#endif
         return f(stream);
     }
 };

@@ -1,12 +1,14 @@
 // Private: reads one reply and keeps only what the client uses (the status, Content-Type, Keep-Alive,
 // Retry-After and the body), so no header fields container is built per reply. Beast's basic_parser does the HTTP (framing,
-// chunked encoding, limits, keep-alive).
+// chunked encoding, limits, keep-alive). Trailer fields (after a chunked body) have no say over the header's,
+// on every Boost version.
 #pragma once
 
 #include "body_buffers.hpp"
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/field.hpp>
+#include <boost/beast/version.hpp>
 
 #include <string>
 
@@ -29,11 +31,16 @@ private:
     void on_request_impl(boost::beast::http::verb, string_view, string_view, int, error_code&) override {}
     void on_response_impl(int code, string_view, int, error_code&) override { status_ = static_cast<unsigned>(code); }
     void on_field_impl(field name, string_view, string_view value, error_code&) override {
+        if (header_done_) return;  // a trailer field (Beast before 1.90 sends them here too)
         if (name == field::content_type) content_type_.assign(value.data(), value.size());
         else if (name == field::keep_alive) keep_alive_.assign(value.data(), value.size());
         else if (name == field::retry_after) retry_after_.assign(value.data(), value.size());
     }
-    void on_header_impl(error_code&) override {}
+    void on_header_impl(error_code&) override { header_done_ = true; }
+#if BOOST_BEAST_VERSION >= 359
+    // Beast 359 (Boost 1.90) sends trailer fields here, and requires this override.
+    void on_trailer_field_impl(field, string_view, string_view, error_code&) override {}
+#endif
     void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
         if (body_.capacity() < smallest_kept_body) body_ = take_body_buffer();
         if (length) body_.reserve(static_cast<std::size_t>(*length));  // within the parser's body limit
@@ -51,6 +58,7 @@ private:
 
     std::string& body_;
     unsigned status_ = 0;
+    bool header_done_ = false;
     std::string content_type_;
     std::string keep_alive_;
     std::string retry_after_;

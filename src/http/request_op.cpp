@@ -7,7 +7,9 @@
 #include "request_machine.hpp"
 #include "request_text.hpp"
 #include "retry_schedule.hpp"
+#if PIECES_WITH_TLS
 #include "tls_context.hpp"
+#endif
 
 #include <pieces/error.hpp>
 
@@ -16,7 +18,9 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/recycling_allocator.hpp>
+#if PIECES_WITH_TLS
 #include <boost/asio/ssl/error.hpp>
+#endif
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
@@ -149,10 +153,14 @@ private:
     // How a write or read on the held connection ended (`got_some`: a byte of the reply had arrived).
     step_result exchange_result(const error_code& raw, bool got_some, std::string detail = {}) {
         auto r = io_result(raw, std::move(detail));
+#if PIECES_WITH_TLS
         if (raw.category() == asio::error::get_ssl_category())
             explain_tls_failure(r, raw, st->held->conn(), got_some, st->impl->url());
         else if (raw == asio::ssl::error::stream_truncated)
             drop_tls_session(st->held->conn());
+#else
+        (void)got_some;
+#endif
         return r;
     }
     bool cancelled() const { return st->cancelled; }
@@ -188,9 +196,13 @@ private:
         case request_step::resolve: return m().on_resolved(lookup_result(ec), now, cancelled());
         case request_step::connect: return m().on_connected(connect_result(ec), now, cancelled());
         case request_step::handshake: {
+#if PIECES_WITH_TLS
             auto& c = st->held->conn();
             c.stream.expires_never();
             return m().on_handshake(handshake_result(ec, c, *st->impl->tls, st->impl->url()), now, cancelled());
+#else
+            break;  // not reached: without TLS no URL is https://
+#endif
         }
         case request_step::write: return m().on_written(exchange_result(ec, false), n, now, cancelled());
         case request_step::read: return on_reply(ec, now);
@@ -234,6 +246,7 @@ private:
             c.stream.expires_never();  // from now on the request's deadline is the client's deadline queue
             error_code ignored;
             c.stream.socket().set_option(tcp::no_delay(true), ignored);
+            c.stream.socket().non_blocking(true, ignored);  // for the peek before reuse (connection.cpp)
             ++impl.connections_opened;
             ++impl.connections_open;
         }
@@ -259,7 +272,10 @@ private:
         facts.keep_alive = p.keep_alive();
         // Bytes after the reply (a second, unrequested reply, or junk) would be read as the next request's
         // reply. Bytes arriving later are seen by the peek before reuse (see reuse_check.hpp for when).
-        facts.bytes_after = c.buffer.size() != 0 || (c.tls && tls_input_pending(c));
+        facts.bytes_after = c.buffer.size() != 0;
+#if PIECES_WITH_TLS
+        facts.bytes_after = facts.bytes_after || (c.tls && tls_input_pending(c));
+#endif
         if (facts.status < 100 || facts.status >= 200 || facts.status == 101) {
             st->response.status = facts.status;
             st->response.json_content = is_json_type(p.content_type());
@@ -328,6 +344,7 @@ private:
                 return;
             }
             case request_step::handshake: {
+#if PIECES_WITH_TLS
                 auto& c = st->held->conn();
                 if (auto refused = begin_tls(c, *impl.tls, impl.url()); refused.ec) {
                     act = m().on_handshake(refused, now, cancelled());
@@ -337,6 +354,12 @@ private:
                 st->awaiting = request_step::handshake;
                 c.tls->async_handshake(asio::ssl::stream_base::client, std::move(*this));
                 return;
+#else
+                step_result not_built;  // not reached: without TLS no URL is https://
+                not_built.ec = errc::invalid_config;
+                act = m().on_handshake(not_built, now, cancelled());
+                continue;
+#endif
             }
             case request_step::write: {
                 auto& c = st->held->conn();

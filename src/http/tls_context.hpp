@@ -8,10 +8,16 @@
 
 #include <pieces/tls_options.hpp>
 
-#include <boost/asio/ssl/context.hpp>
-
 #include <memory>
 #include <string>
+
+#if !PIECES_WITH_TLS
+namespace pieces::detail {
+struct tls_context {};  // built without TLS: an https:// URL is refused by validate, so none is ever made
+}  // namespace pieces::detail
+#else
+
+#include <boost/asio/ssl/context.hpp>
 
 namespace pieces::detail {
 
@@ -56,3 +62,5 @@ bool tls_input_pending(connection& c) noexcept;
 void send_close_notify(connection& c) noexcept;
 
 }  // namespace pieces::detail
+
+#endif  // PIECES_WITH_TLS

@@ -2,6 +2,8 @@
 // by Boost.JSON's basic_parser, or from a DOM by a walk: one reader for both, no recursion in either.
 #include "model_codec.hpp"
 
+#include "../util/read_double.hpp"
+
 #include <pieces/error.hpp>
 #include <pieces/models/grouped_timestamp.hpp>
 
@@ -9,7 +11,6 @@
 #include <boost/json/serialize.hpp>
 
 #include <bit>
-#include <charconv>
 #include <cmath>
 
 namespace pieces::detail {
@@ -351,7 +352,7 @@ namespace {
 // basic_parser's handler: whole strings, keys and numbers to the decoder. Every non-integer number is read
 // exactly: Boost.JSON 1.81's parser may leave a long or large-exponent number one unit in the last place off (its
 // only number mode), so a value received and written back could change; the number's text, read with
-// std::from_chars, gives the nearest double, and Boost.JSON writes doubles in the shortest form that reads back
+// read_double (util/read_double.hpp), gives the nearest double, and Boost.JSON writes doubles in the shortest form that reads back
 // the same. Later versions offer a precise mode too; this reading is exact on every version (one code path).
 struct event_handler {
     static constexpr std::size_t max_object_size = json::object::max_size();
@@ -419,13 +420,13 @@ struct event_handler {
         if (in_parts) number.append(s.data(), s.size());
         const json::string_view text = in_parts ? json::string_view(number) : s;
         double exact = 0;
-        const auto r = std::from_chars(text.data(), text.data() + text.size(), exact);
+        const bool read = read_double(std::string_view(text.data(), text.size()), exact);
         number.clear();
-        if (r.ec == std::errc{}) {
+        if (read) {
             d = exact;
         } else if (!std::isfinite(d)) {
             // 1e400: no double holds it, and JSON cannot write back an infinity. (An underflow such as 1e-400
-            // is out of range for from_chars too, but Boost.JSON's 0 is the nearest double.)
+            // is out of range for read_double too, but Boost.JSON's 0 is the nearest double.)
             ec = json::error::exponent_overflow;
             return false;
         }

@@ -7,8 +7,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#if PIECES_WITH_TLS
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#endif
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -23,6 +25,7 @@
 #include <array>
 #include <atomic>
 #include <sstream>
+#include <stdexcept>
 
 namespace pieces::testing {
 
@@ -40,13 +43,24 @@ struct session {
         stream.close();
     }
     beast::tcp_stream stream;
+#if PIECES_WITH_TLS
     std::optional<asio::ssl::stream<beast::tcp_stream&>> tls;
+#endif
 };
 
 namespace {
 
-std::optional<asio::ssl::context> make_server_tls(const emulator_options& opts) {
+#if PIECES_WITH_TLS
+using server_tls_context = asio::ssl::context;
+#else
+struct server_tls_context {};  // built without TLS: only plain HTTP is served
+#endif
+
+std::optional<server_tls_context> make_server_tls(const emulator_options& opts) {
     if (opts.tls_certificate_file.empty()) return std::nullopt;
+#if !PIECES_WITH_TLS
+    throw std::invalid_argument("emulator: tls_certificate_file given, but built without TLS (PIECES_WITH_TLS=OFF)");
+#else
     std::optional<asio::ssl::context> ctx(std::in_place, asio::ssl::context::tls_server);
     ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
@@ -57,6 +71,7 @@ std::optional<asio::ssl::context> make_server_tls(const emulator_options& opts) 
         ctx->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
     }
     return ctx;
+#endif
 }
 
 }  // namespace
@@ -92,6 +107,7 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
     // The TLS handshake (or its fault) on a new connection, then the requests on it.
     static asio::awaitable<void> start(std::shared_ptr<impl> self, std::shared_ptr<session> s) {
         if (!self->tls) co_return co_await serve(self, s, s->stream);
+#if PIECES_WITH_TLS
         if (const auto fault = self->handshake_fault_now.load(); fault != handshake_fault::none) {
             std::array<char, 512> hello{};
             auto [ec, n] = co_await s->stream.async_read_some(asio::buffer(hello), use_tuple);
@@ -112,6 +128,7 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
         }
         ++self->handshakes;
         co_await serve(self, s, *s->tls);
+#endif
     }
 
     // True when every byte was written.
@@ -170,8 +187,14 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
             else res.prepare_payload();
 
             std::ostringstream os;
-            os << res << f.trailing_bytes;
-            const std::string bytes = os.str();
+            os << res;
+            std::string bytes = os.str();
+            if (f.chunked && !f.trailers.empty()) {  // the last chunk "0\r\n\r\n" gets its trailer fields
+                bytes.resize(bytes.size() - 2);
+                for (const auto& [name, value] : f.trailers) bytes += name + ": " + value + "\r\n";
+                bytes += "\r\n";
+            }
+            bytes += f.trailing_bytes;
             const std::size_t header_end = bytes.find("\r\n\r\n") + 4;
 
             if (f.close == fault::close_mode::after_headers) {
@@ -215,7 +238,7 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
 
     asio::any_io_executor executor;
     tcp::acceptor acceptor;
-    std::optional<asio::ssl::context> tls;
+    std::optional<server_tls_context> tls;
     std::atomic<handshake_fault> handshake_fault_now{handshake_fault::none};
     std::atomic<std::size_t> handshakes{0};
     unsigned short port = 0;

@@ -52,6 +52,8 @@ struct fault {
     body_mode payload = body_mode::normal; ///< a 200 whose JSON is broken or wrongly typed
     bool connection_close = false;         ///< answer with `Connection: close`, then close
     bool chunked = false;                  ///< `Transfer-Encoding: chunked`
+    /// With `chunked`: trailer fields after the last chunk (e.g. `{"Content-Type", "text/html"}`).
+    std::vector<std::pair<std::string, std::string>> trailers;
     std::size_t close_after_requests = 0;  ///< close each connection after N replies (nginx keepalive_requests)
     std::chrono::milliseconds trickle_interval{0};  ///< send the reply `trickle_bytes` at a time, this far apart
     std::size_t trickle_bytes = 1;         ///< bytes per trickled write
