@@ -25,11 +25,15 @@ case $preset in
     extra=(--with-mingw)
     # The build runs the tests to list them (CMake's test discovery), so Wine is set up before it.
     export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEPREFIX="$PWD/build/wine"
+    scripts/deps.sh "${extra[@]}"
     if [[ ! -f $WINEPREFIX/system.reg ]]; then
-      scripts/deps.sh "${extra[@]}"
       mkdir -p "$WINEPREFIX"
       /usr/lib/wine/wine64 wineboot --init > /dev/null 2>&1 || true
-    fi ;;
+    fi
+    # One Wine server for the whole run: Debian's starts each with -p0 (it quits when its last program ends),
+    # and a test program starting just then loses it ("wine client error: recvmsg: Connection reset by peer").
+    /usr/lib/wine/wineserver64 -p
+    trap '/usr/lib/wine/wineserver64 -k 2>/dev/null || true' EXIT ;;
 esac
 scripts/deps.sh "${extra[@]}"
 cmake --preset "$preset" >/dev/null

@@ -1,6 +1,8 @@
 // The watcher's logic without sockets or clocks: the diff, each subscriber's coalesced events, failures as
-// events, and when to poll (interval, backoff, stopping with the last subscriber, a fresh snapshot reused).
+// events, and when to poll (interval, backoff, stopping with the last subscriber, a fresh snapshot reused, a poll
+// in flight at the stop let finish, due times that saturate).
 #include "../src/watch/watch_core.hpp"
+#include "../src/http/deadline.hpp"
 
 #include "fixtures.hpp"
 
@@ -297,5 +299,87 @@ TEST_CASE("watch core: polling follows the subscribers") {
         const auto a = c.on_timer(t0 + 500ms);
         CHECK(a.step == step::wait);
         CHECK(a.until == t0 + 1005ms);
+    }
+}
+
+TEST_CASE("watch core: the watcher's time arithmetic overflows no more (interval and max_backoff of "
+          "milliseconds::max())") {
+    // As the watcher hands them over: milliseconds::max() in the clock's unit, saturated.
+    const auto forever = to_clock_duration(std::chrono::milliseconds::max());
+    watch_core c({forever, forever, 7});
+    REQUIRE(c.on_subscribers(1, t0).step == step::poll_now);
+    const auto a = c.on_poll_succeeded(fixture(), t0 + 5ms);
+    REQUIRE(a.step == step::wait);
+    CHECK(a.until > t0 + 5ms);  // not wrapped into the past
+    CHECK(a.until == time_point::max());
+    seen_state s;
+    REQUIRE(c.take_event(s));
+    const auto century = std::chrono::hours(24 * 365 * 100);
+    CHECK(c.on_timer(t0 + century).step == step::wait);  // no second poll is due
+
+    // Back after leaving, a century on: the snapshot is still younger than the interval (no poll at once).
+    CHECK(c.on_subscribers(0, t0 + 10ms).step == step::stop);
+    const auto back = c.on_subscribers(1, t0 + century);
+    CHECK(back.step == step::wait);
+    CHECK(back.until == time_point::max());
+    seen_state newcomer;
+    CHECK(c.take_event(newcomer));
+
+    // After a failure the backoff, drawn from [max/2, max], is as far away.
+    REQUIRE(c.on_timer(time_point::max()).step == step::poll_now);
+    const auto failed = c.on_poll_failed(errc::internal_server_error, {}, t0 + century);
+    REQUIRE(failed.step == step::wait);
+    CHECK(failed.until > t0 + century + century);
+    CHECK(c.on_timer(t0 + century + 1h).step == step::wait);
+    CHECK(c.next_wait(3) >= forever / 2);
+}
+
+TEST_CASE("watch core: no rate limit after a stop: the poll in flight is let finish and answers the next subscriber") {
+    // A server that takes 500 ms, subscriptions that come and go every 300 ms. The stop cancels the timer only
+    // (the driver lets the poll in flight finish and reports it): never a second poll for the same wait.
+    auto c = make_core();
+    REQUIRE(c.on_subscribers(1, t0).step == step::poll_now);
+    SECTION("back while the poll is in flight: no second poll; its answer is the newcomer's first event") {
+        CHECK(c.on_subscribers(0, t0 + 300ms).step == step::stop);
+        CHECK(c.on_subscribers(1, t0 + 300ms).step == step::none);  // waits for the poll in flight
+        seen_state newcomer;
+        CHECK_FALSE(c.take_event(newcomer));
+        const auto a = c.on_poll_succeeded(fixture(), t0 + 500ms);
+        CHECK(a.step == step::wait);
+        CHECK(a.until == t0 + 1500ms);
+        const auto first = c.take_event(newcomer);
+        REQUIRE(first);
+        CHECK(first->is_initial());
+        CHECK(first->polled_at() == t0 + 500ms);
+        // It goes too, and the next comes within the interval: that snapshot at once, no poll before it is due.
+        CHECK(c.on_subscribers(0, t0 + 600ms).step == step::stop);
+        const auto third = c.on_subscribers(1, t0 + 600ms);
+        CHECK(third.step == step::wait);
+        CHECK(third.until == t0 + 1500ms);
+        seen_state later;
+        REQUIRE(c.take_event(later));
+    }
+    SECTION("the answer comes with nobody subscribed: kept; the next subscriber within the interval gets it at once") {
+        CHECK(c.on_subscribers(0, t0 + 300ms).step == step::stop);
+        CHECK(c.on_poll_succeeded(fixture(), t0 + 500ms).step == step::none);  // nobody: no timer
+        CHECK(c.on_timer(t0 + 550ms).step == step::none);  // no timer was armed
+        const auto back = c.on_subscribers(1, t0 + 600ms);
+        CHECK(back.step == step::wait);  // not a poll at once
+        CHECK(back.until == t0 + 1500ms);
+        seen_state newcomer;
+        const auto first = c.take_event(newcomer);
+        REQUIRE(first);
+        CHECK(first->is_initial());
+    }
+    SECTION("a failure that comes with nobody subscribed: its backoff holds for the next subscriber, told of it") {
+        CHECK(c.on_subscribers(0, t0 + 300ms).step == step::stop);
+        CHECK(c.on_poll_failed(errc::request_timeout, {}, t0 + 500ms).step == step::none);
+        const auto back = c.on_subscribers(1, t0 + 600ms);
+        CHECK(back.step == step::wait);  // not a poll at once
+        CHECK(back.until >= t0 + 1500ms);  // the failure's backoff: 500 ms + [1, 2] s
+        seen_state newcomer;
+        const auto told = c.take_event(newcomer);
+        REQUIRE(told);
+        CHECK(told->error() == errc::request_timeout);
     }
 }

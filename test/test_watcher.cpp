@@ -1,15 +1,20 @@
 // The watcher against the emulator: one request per interval whatever the number of subscribers, every change
 // seen once by every subscriber, a slow subscriber's coalesced event, failed polls as events and recovery,
-// cancellation and the ends of subscriptions and watchers.
+// cancellation and the ends of subscriptions and watchers (one that ends before its add has run), handlers that
+// throw, and subscriptions that come and go faster than the server answers.
 #include "async_test.hpp"
 
 #include <pieces/allocations_api.hpp>
 #include <pieces/allocations_watcher.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/strand.hpp>
 
+#include <exception>
 #include <memory>
+#include <stdexcept>
 
 using namespace pieces;
 using namespace pieces_test;
@@ -75,6 +80,53 @@ watcher_config every(std::chrono::milliseconds interval) {
 void disconnect(emulator_fixture& f, const AllocationCloud& cloud) {
     const allocations_api api(*f.cli);
     run(f.ioc, [&]() -> asio::awaitable<void> { (void)co_await api.allocations_disconnect_cloud(cloud); }());
+}
+
+struct boom : std::runtime_error {
+    boom() : std::runtime_error("a subscriber's handler threw") {}
+};
+
+// Takes every event, as a plain callback or bound to a strand of its own. One that throws does it from each of
+// its handlers, after asking for the next event (so that it is among those woken by every poll).
+struct taker {
+    using strand_type = asio::strand<asio::io_context::executor_type>;
+    taker(allocations_watcher& w, bool throws_, std::optional<strand_type> on = std::nullopt)
+        : sub(w.subscribe()), throws(throws_), strand(std::move(on)) {}
+    void pump() {
+        auto h = [this](error_code ec, watch_event ev) {
+            if (ec) return;
+            events.push_back(std::move(ev));
+            pump();
+            if (throws) throw boom();
+        };
+        if (strand) sub.next(asio::bind_executor(*strand, std::move(h)));
+        else sub.next(std::move(h));
+    }
+    watch_subscription sub;
+    bool throws;
+    std::optional<strand_type> strand;
+    std::vector<watch_event> events;
+};
+
+// A coroutine subscriber: takes two events, then returns or throws.
+asio::awaitable<void> take_two(watch_subscription& sub, std::vector<watch_event>& got, bool then_throw) {
+    while (got.size() < 2) got.push_back(co_await sub.next());
+    if (then_throw) throw boom();
+}
+
+// As run_until, but an exception that leaves the io_context (a handler's: Asio lets it out of run()) is counted.
+template <class Pred>
+void run_until_counting_throws(asio::io_context& ioc, Pred done, int& escaped) {
+    const auto end = std::chrono::steady_clock::now() + 20s;
+    ioc.restart();
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > end) FAIL("timed out waiting for the io_context");
+        try {
+            ioc.run_one_for(50ms);
+        } catch (...) {
+            ++escaped;
+        }
+    }
 }
 
 }  // namespace
@@ -319,4 +371,111 @@ TEST_CASE("watcher: with no subscriber left nothing stays pending, so io_context
         CHECK(a.ended == asio::error::operation_aborted);
         CHECK(b.ended == asio::error::operation_aborted);
     }
+}
+
+TEST_CASE("watcher: use after free in the watcher: a subscription ended in the strand before its add ran is never "
+          "linked, and polling stops") {
+    emulator_fixture f;
+    allocations_watcher w(*f.cli, every(1h));  // one poll: nothing below waits for the timer
+    watch_subscription a = w.subscribe();
+    std::optional<watch_subscription> b;
+    asio::cancellation_signal cancel;
+    std::optional<error_code> a_ended;
+    // A cancellation completes on the watcher's strand, and this handler's executor (the io_context's) runs it
+    // there at once: b's subscription ends from inside the strand.
+    a.next(asio::bind_cancellation_slot(cancel.slot(), [&](error_code ec, watch_event) {
+        a_ended = ec;
+        b.reset();
+    }));
+    // From outside the strand (nothing runs the io_context yet), queued on it in this order: a's add and next(),
+    // the cancellation, b's add. So b ends before its add runs.
+    cancel.emit(asio::cancellation_type::terminal);
+    b.emplace(w.subscribe());
+    run_until(f.ioc, [&] { return a_ended.has_value() && w.stats().polls == 1; });  // the poll wakes the list
+    CHECK(*a_ended == asio::error::operation_aborted);
+    CHECK_FALSE(b.has_value());
+    CHECK(w.stats().subscribers == 1);  // a alone: b was never linked
+
+    // a goes too: the count is back to 0 and polling stops (no timer, no poll left pending).
+    a.reset();
+    run_until(f.ioc, [&] { return w.stats().subscribers == 0; });
+    const auto requests = f.emu.requests(endpoint::snapshot);
+    f.emu.stop();
+    f.ioc.restart();
+    f.ioc.run_for(10s);  // returns at once when nothing is pending
+    CHECK(f.ioc.stopped());
+    CHECK(requests == 1);
+    CHECK(w.stats().polls == 1);
+}
+
+TEST_CASE("watcher: a subscriber whose handler throws must not cost the others their events") {
+    emulator_fixture f;
+    allocations_watcher w(*f.cli, every(20ms));
+    // Throwers first, between and last on the list (the last subscribed is woken first): callbacks, coroutines,
+    // strand-bound handlers.
+    taker throw_first(w, true);
+    taker good_callback(w, false);
+    watch_subscription throw_co_sub = w.subscribe();
+    watch_subscription good_co_sub = w.subscribe();
+    taker throw_strand(w, true, asio::make_strand(f.ioc));
+    taker good_strand(w, false, asio::make_strand(f.ioc));
+    taker throw_last(w, true);
+    for (taker* t : {&throw_first, &good_callback, &throw_strand, &good_strand, &throw_last}) t->pump();
+    std::vector<watch_event> throw_co_events, good_co_events;
+    std::optional<std::exception_ptr> throw_co_end, good_co_end;  // what each coroutine ended with
+    asio::co_spawn(f.ioc, take_two(throw_co_sub, throw_co_events, true),
+                   [&](std::exception_ptr e) { throw_co_end = e; });
+    asio::co_spawn(f.ioc, take_two(good_co_sub, good_co_events, false),
+                   [&](std::exception_ptr e) { good_co_end = e; });
+    const auto takers = {&throw_first, &good_callback, &throw_strand, &good_strand, &throw_last};
+    const auto all_have = [&](std::size_t n) {
+        for (const taker* t : takers)
+            if (t->events.size() < n) return false;
+        return throw_co_events.size() >= n && good_co_events.size() >= n;
+    };
+
+    int escaped = 0;
+    run_until_counting_throws(f.ioc, [&] { return all_have(1); }, escaped);
+    // Every one waits in next() now: one poll wakes them all, throwers and others, in one go.
+    const auto id = f.emu.snapshot().iterable.at(0).id;
+    f.emu.set_cloud_status(id, AllocationStatusEnum::FAILED);
+    run_until_counting_throws(f.ioc, [&] { return all_have(2) && throw_co_end && good_co_end; }, escaped);
+
+    CHECK(escaped >= 1);  // the throwers' exceptions left run(), as Asio lets a handler's
+    REQUIRE(*throw_co_end);
+    CHECK_THROWS_AS(std::rethrow_exception(*throw_co_end), boom);
+    CHECK_FALSE(*good_co_end);
+    const auto first_then_change = [&](const std::vector<watch_event>& evs) {
+        return evs.size() == 2 && evs[0].is_initial() && evs[1].changes().size() == 1 &&
+               evs[1].changes()[0].cloud_id == id && evs[1].changes()[0].status_after == AllocationStatusEnum::FAILED;
+    };
+    for (const taker* t : takers) CHECK(first_then_change(t->events));
+    CHECK(first_then_change(throw_co_events));
+    CHECK(first_then_change(good_co_events));
+}
+
+TEST_CASE("watcher: no rate limit after a stop: subscriptions that come and go get their first event, on one "
+          "connection") {
+    emulator_fixture f;
+    fault slow;  // a server that takes 500 ms
+    slow.latency = 500ms;
+    f.emu.set_fault(endpoint::snapshot, slow);
+    allocations_watcher w(*f.cli, every(100ms));
+    std::optional<watch_event> first;
+    // Each subscription goes once a poll has reached the server, before its answer (as churn faster than the
+    // server does); the next comes at once.
+    for (int cycle = 0; cycle < 5 && !first; ++cycle) {
+        const auto requests = f.emu.requests(endpoint::snapshot);
+        watch_subscription sub = w.subscribe();
+        sub.next([&](error_code ec, watch_event ev) {
+            if (!ec) first = std::move(ev);
+        });
+        run_until(f.ioc, [&] { return first || f.emu.requests(endpoint::snapshot) > requests; });
+    }
+    REQUIRE(first);  // the second subscription waited for the poll the first one left
+    CHECK(first->is_initial());
+    CHECK(first->snapshot().iterable.size() == 3);
+    CHECK(f.emu.requests(endpoint::snapshot) == 1);  // not a poll per subscription
+    CHECK(f.emu.connections_accepted() == 1);        // nor a connection
+    CHECK(w.stats().polls == 1);
 }

@@ -94,7 +94,9 @@ private:
 
 /// Polls `GET /allocations` every `interval` while at least one subscriber exists, and tells each subscriber
 /// what changed: one request per interval whatever the number of subscribers. Polling starts with the first
-/// subscription and stops (its timer and any poll in flight cancelled) when the last one goes.
+/// subscription and stops when the last one goes: its timer is cancelled, but a poll in flight is let finish (at
+/// most `poll_timeout`) and its answer kept, so a subscriber that comes meanwhile waits for it rather than
+/// starting another, and subscriptions that come and go cost no aborted requests.
 ///
 /// Errors: a failed poll (any error of `allocations_snapshot`, retried as the client's retry policy says) is an
 /// event for every subscriber, carrying its code and diagnostics; polling goes on with exponential backoff and
@@ -103,9 +105,9 @@ private:
 /// Thread-safety: every member function may be called from any thread, and the watcher works on a multi-threaded
 /// `io_context`. Handlers run on their own associated executors.
 ///
-/// Object lifetimes: destroying the watcher stops polling and completes every pending `next()` with
-/// `operation_aborted`; subscriptions may outlive it. It may outlive the client (its polls then fail with
-/// `client_closed`). The executor's execution context must outlive pending operations.
+/// Object lifetimes: destroying the watcher stops polling (a poll in flight cancelled) and completes every pending
+/// `next()` with `operation_aborted`; subscriptions may outlive it. It may outlive the client (its polls then fail
+/// with `client_closed`). The executor's execution context must outlive pending operations.
 class allocations_watcher {
 public:
     /// Throws `error_with_diagnostics` (`errc::invalid_config`) when `cfg` is not usable. Sends nothing yet.

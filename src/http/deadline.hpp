@@ -25,4 +25,14 @@ constexpr clock_type::time_point deadline_after(clock_type::time_point now, std:
     return now + std::chrono::duration_cast<clock_type::duration>(d);
 }
 
+/// `t + d` for a duration in the clock's own unit, or the clock's last instant when that would overflow; `t` for
+/// `d <= 0`. (The watcher's due times: an `interval` of `milliseconds::max()` is "never again", not the past.)
+constexpr clock_type::time_point time_after(clock_type::time_point t, clock_type::duration d) noexcept {
+    if (d <= clock_type::duration::zero()) return t;
+    // Before the epoch, t + d <= d cannot overflow (and max() - t could).
+    if (t.time_since_epoch() >= clock_type::duration::zero() && d >= clock_type::time_point::max() - t)
+        return clock_type::time_point::max();
+    return t + d;
+}
+
 }  // namespace pieces::detail

@@ -1,5 +1,7 @@
 // The watcher's I/O: a strand that owns the subscribers, one timer and at most one poll in flight; watch_core
 // decides what each of them does. Events are completed on each handler's own executor.
+// The list of subscribers holds plain pointers: a subscriber is linked only while its subscription lives (remove()
+// unlinks it before the last owner goes, and add() never links one already ended).
 #include "watch_core.hpp"
 
 #include "../client_impl.hpp"
@@ -87,6 +89,9 @@ public:
 
     void add(std::shared_ptr<watch_subscriber> s) {
         asio::dispatch(strand_, [self = shared_from_this(), s = std::move(s)] {
+            // Ended already: the subscription went (from inside the strand) before this add ran. Linked, it would
+            // be freed with this lambda while still on the list, and keep count_ (so polling) up for good.
+            if (s->ended) return;
             if (self->closed_) {
                 s->ended = true;
                 return;
@@ -126,11 +131,13 @@ public:
         });
     }
 
-    // The watcher's end: no more polls; every pending next() ends.
+    // The watcher's end: no more polls (the one in flight cancelled: nobody is left to read it); every pending
+    // next() ends.
     void close() {
         asio::dispatch(strand_, [self = shared_from_this()] {
             self->closed_ = true;
             self->stop_polling();
+            if (self->in_flight_) self->poll_cancel_.emit(asio::cancellation_type::terminal);
             while (self->head_) {
                 watch_subscriber& s = *self->head_;
                 s.ended = true;
@@ -198,13 +205,11 @@ private:
         });
     }
 
+    // The timer only: a poll in flight is let finish, its answer kept for the next subscriber. Cancelling it
+    // cost a connection each time subscriptions came and went, and starved them when polls took longer.
     void stop_polling() {
         ++timer_gen_;
         timer_.cancel();
-        if (in_flight_) {
-            stop_requested_ = true;
-            poll_cancel_.emit(asio::cancellation_type::terminal);
-        }
     }
 
     void start_poll() {
@@ -223,20 +228,15 @@ private:
 
     void on_poll_done(error_code ec, Allocations all, diagnostics diag) {
         in_flight_ = false;
-        const bool stopped = std::exchange(stop_requested_, false);
-        if (closed_) return;
+        if (closed_) return;  // the only poll ever cancelled: nobody to tell
         const auto now = clock_type::now();
+        ++polls;
         watch_core::poll_action next;
-        if (stopped && ec == asio::error::operation_aborted) {
-            next = core_.on_poll_aborted();
+        if (ec) {
+            ++failed_polls;
+            next = core_.on_poll_failed(ec, std::move(diag), now);
         } else {
-            ++polls;
-            if (ec) {
-                ++failed_polls;
-                next = core_.on_poll_failed(ec, std::move(diag), now);
-            } else {
-                next = core_.on_poll_succeeded(std::move(all), now);
-            }
+            next = core_.on_poll_succeeded(std::move(all), now);
         }
         apply(next);
         wake_waiting();
@@ -273,7 +273,6 @@ private:
     std::size_t count_ = 0;
     std::uint64_t timer_gen_ = 0;
     bool in_flight_ = false;
-    bool stop_requested_ = false;
     bool closed_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include "watch_core.hpp"
 
+#include "../http/deadline.hpp"
+
 #include <algorithm>
 
 namespace pieces::detail {
@@ -67,8 +69,11 @@ watch_core::poll_action watch_core::on_subscribers(std::size_t count, time_point
     // again does not hammer a failing server); a snapshot younger than the interval is fresh enough; else a
     // poll now, whose answer is the newcomers' first event.
     if (failure_ && now < next_due_) return wait_until(next_due_);
-    if (newest_ && !failure_ && now < newest_->polled_at + p_.interval)
-        return wait_until(newest_->polled_at + p_.interval);
+    // Saturating: with an interval of milliseconds::max() the snapshot stays fresh (it does not wrap to the past).
+    if (newest_ && !failure_) {
+        const auto fresh_until = time_after(newest_->polled_at, p_.interval);
+        if (now < fresh_until) return wait_until(fresh_until);
+    }
     stale_ = newest_ || failure_;
     return poll_now();
 }
@@ -76,7 +81,7 @@ watch_core::poll_action watch_core::on_subscribers(std::size_t count, time_point
 watch_core::poll_action watch_core::after_poll(time_point now) {
     in_flight_ = false;
     stale_ = false;
-    next_due_ = now + next_wait(failures_);
+    next_due_ = time_after(now, next_wait(failures_));  // saturating: a huge wait must not land in the past
     if (subscribers_ == 0) return {};
     return wait_until(next_due_);
 }

@@ -1,6 +1,8 @@
 // Private: the watcher's logic free of I/O and clocks. What each subscriber has seen and what its next event is
 // (coalesced: the changes from what it last saw to the newest snapshot, computed once per starting point and
 // shared), and when to poll (the interval, backoff with jitter after failures, stopping with the last subscriber).
+// A poll in flight when the last subscriber leaves is let finish: its answer is kept for the next subscriber (which
+// waits for it rather than starting another), so subscriptions that come and go cost no aborted requests.
 // The driver (allocations_watcher.cpp) tells it what happened and does what it answers.
 #pragma once
 
@@ -55,7 +57,7 @@ public:
         none,      ///< nothing changes
         poll_now,  ///< start a poll (none is in flight)
         wait,      ///< (re)arm the timer for `until`
-        stop,      ///< no subscriber left: cancel the timer and the poll in flight
+        stop,      ///< no subscriber left: cancel the timer (a poll in flight is let finish and reported)
     };
     struct poll_action {
         poll_step step = poll_step::none;
@@ -73,7 +75,8 @@ public:
     // ---- polling ----
     /// The number of subscribers changed.
     poll_action on_subscribers(std::size_t count, time_point now);
-    /// A poll ended with this snapshot / this error / cancelled by `stop` (none of the latter is reported).
+    /// A poll ended with this snapshot / this error / cancelled by the driver (no event for the latter; the
+    /// watcher's driver never cancels a poll but when it closes, and then reports nothing more).
     poll_action on_poll_succeeded(Allocations a, time_point now);
     poll_action on_poll_failed(boost::system::error_code ec, diagnostics d, time_point now);
     poll_action on_poll_aborted();
