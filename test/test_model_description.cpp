@@ -38,7 +38,7 @@ struct GadgetV1 {
     wire_enum<Shade> shade;
     std::vector<Part> parts;
     std::optional<raw_json> extra;
-    std::chrono::system_clock::time_point made;
+    pieces::timestamp made;
     bool on = false;
     json_members unknown_members;
     friend bool operator==(const GadgetV1&, const GadgetV1&) = default;
@@ -54,7 +54,7 @@ struct GadgetV2 {
     wire_enum<Shade> shade;
     std::vector<Part> parts;
     std::optional<raw_json> extra;
-    std::chrono::system_clock::time_point made;
+    pieces::timestamp made;
     bool on = false;
     std::optional<std::int64_t> weight;
     json_members unknown_members;

@@ -195,9 +195,9 @@ TEST_CASE("timestamps: a year system_clock cannot hold is refused, not overflowe
     CHECK_FALSE(parse_rfc3339("4183-11-11T10:00:00.000Z"));
     CHECK_FALSE(parse_rfc3339("9999-12-31T23:59:59.999999999-23:59"));
     CHECK_FALSE(parse_rfc3339("0000-01-01T00:00:00+23:59"));
-    // The ends (system_clock counts nanoseconds in a 64-bit integer here): the last instant is kept exactly.
-    static_assert(std::is_same_v<system_clock::duration, nanoseconds>);
-    CHECK(parse_rfc3339("2262-04-11T23:47:16.854775807Z") == system_clock::time_point::max());
+    // The ends (a timestamp counts nanoseconds in a 64-bit integer on every platform): the last instant is kept.
+    static_assert(std::is_same_v<timestamp::duration, nanoseconds>);
+    CHECK(parse_rfc3339("2262-04-11T23:47:16.854775807Z") == timestamp::max());
     CHECK_FALSE(parse_rfc3339("2262-04-11T23:47:16.854775808Z"));
     CHECK_FALSE(parse_rfc3339("2262-04-11T23:47:17Z"));
     CHECK(parse_rfc3339("1677-09-21T00:12:44Z"));

@@ -7,6 +7,7 @@
 
 #include "description.hpp"
 
+#include <pieces/models/grouped_timestamp.hpp>
 #include <pieces/models/json.hpp>
 
 #include <boost/describe/members.hpp>
@@ -198,7 +199,7 @@ struct reader_for<raw_json> {
     static constexpr type_reader value{&read_raw};
 };
 template <>
-struct reader_for<std::chrono::system_clock::time_point> {
+struct reader_for<timestamp> {
     static constexpr type_reader value{&read_time};
 };
 
@@ -306,7 +307,7 @@ boost::json::value to_value(const std::string& s);
 boost::json::value to_value(std::int64_t i);
 boost::json::value to_value(bool b);
 boost::json::value to_value(const raw_json& r);  // throws system_error when `r` is not JSON
-boost::json::value to_value(std::chrono::system_clock::time_point tp);
+boost::json::value to_value(timestamp tp);
 
 template <class E>
 boost::json::value to_value(const wire_enum<E>& e) {

@@ -329,7 +329,7 @@ bool read_time(model_decoder& d, const type_reader&, void* target, const json_ev
     if (e.what != kind::string) return d.refuse("expected a string");
     const auto tp = parse_rfc3339(e.text);
     if (!tp) return d.refuse("expected an RFC 3339 date-time");
-    *static_cast<std::chrono::system_clock::time_point*>(target) = *tp;
+    *static_cast<timestamp*>(target) = *tp;
     return true;
 }
 

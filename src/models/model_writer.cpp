@@ -12,7 +12,7 @@ namespace json = boost::json;
 json::value to_value(const std::string& s) { return json::string_view(s); }
 json::value to_value(std::int64_t i) { return i; }
 json::value to_value(bool b) { return b; }
-json::value to_value(std::chrono::system_clock::time_point tp) { return to_value(to_iso_string(tp)); }
+json::value to_value(timestamp tp) { return to_value(to_iso_string(tp)); }
 
 json::value to_value(const raw_json& r) {
     boost::system::error_code ec;

@@ -18,7 +18,7 @@ using detail::scan_literal;
 
 }  // namespace
 
-std::optional<system_clock::time_point> parse_rfc3339(std::string_view s) noexcept {
+std::optional<timestamp> parse_rfc3339(std::string_view s) noexcept {
     std::size_t pos = 0;
     int y, mo, d, h, mi, sec;
     if (!scan_digits(s, pos, 4, y) || !scan_literal(s, pos, '-') || !scan_digits(s, pos, 2, mo) || !scan_literal(s, pos, '-') ||
@@ -64,20 +64,18 @@ std::optional<system_clock::time_point> parse_rfc3339(std::string_view s) noexce
     }
     if (pos != s.size()) return std::nullopt;
 
-    // Whole seconds first: a 4-digit year always fits in seconds, but not always in system_clock's
-    // nanoseconds (about 1677 to 2262), where it would overflow. Outside that range the text is refused.
+    // Whole seconds first: a 4-digit year always fits in seconds, but not always in nanoseconds (about 1677 to
+    // 2262), where it would overflow. Outside that range the text is refused.
     const seconds whole = (sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} - offset).time_since_epoch();
-    constexpr auto earliest = duration_cast<seconds>(system_clock::duration::min());
-    constexpr auto latest = duration_cast<seconds>(system_clock::duration::max());
+    constexpr auto earliest = duration_cast<seconds>(nanoseconds::min());
+    constexpr auto latest = duration_cast<seconds>(nanoseconds::max());
     if (whole < earliest || whole > latest) return std::nullopt;
-    if (whole == latest && frac > system_clock::duration::max() - duration_cast<system_clock::duration>(latest))
-        return std::nullopt;
-    return system_clock::time_point{duration_cast<system_clock::duration>(whole) +
-                                    duration_cast<system_clock::duration>(frac)};
+    if (whole == latest && frac > nanoseconds::max() - duration_cast<nanoseconds>(latest)) return std::nullopt;
+    return timestamp{duration_cast<nanoseconds>(whole) + frac};
 }
 
-std::string to_iso_string(system_clock::time_point tp) {
-    const auto ns_total = time_point_cast<nanoseconds>(tp);
+std::string to_iso_string(timestamp tp) {
+    const auto ns_total = tp;
     const auto day_start = floor<days>(ns_total);
     const year_month_day ymd{day_start};
     const hh_mm_ss<nanoseconds> tod{ns_total - day_start};

@@ -14,7 +14,7 @@
 //   other member is required.
 // - Member types: `std::string`, `std::int64_t`, `bool`, `raw_json` (any JSON value, kept as text),
 //   `wire_enum<E>` (E described with BOOST_DESCRIBE_ENUM; its enumerators are the wire strings),
-//   `std::chrono::system_clock::time_point` (an RFC 3339 string), another model, `std::vector<U>` and
+//   `pieces::timestamp` (an RFC 3339 string; `system_clock::time_point` with libstdc++), another model, `std::vector<U>` and
 //   `std::optional<U>` of these.
 // - The wire name is the member's name, with one trailing `_` dropped (`class_` is `"class"`). A name that is not
 //   a C++ identifier is given by a `static constexpr wire_rename wire_renames[]` member of the model:
