@@ -55,6 +55,7 @@ double ms(clock_type::duration d) { return std::chrono::duration<double, std::mi
 template <class Pred>
 bool run_until(asio::io_context& ioc, Pred done, std::chrono::seconds limit = std::chrono::seconds(120)) {
     const auto end = clock_type::now() + limit;
+    ioc.restart();  // a phase may have ended with nothing left to run, which stops the io_context
     while (!done()) {
         if (clock_type::now() > end) return false;
         ioc.run_one_for(std::chrono::milliseconds(50));

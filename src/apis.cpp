@@ -85,23 +85,23 @@ void deliver(throwing_handler_of<T>& h, error_code ec, T value, const diagnostic
     std::move(h)(ec ? std::make_exception_ptr(error_with_diagnostics(ec, *diag)) : std::exception_ptr{}, std::move(value));
 }
 
-// Completes at once with `ec`: never inside the initiating call (posted through the client's strand, whose
-// executor can promise not to block), then on the handler's own executor, on which it holds outstanding
-// work from now until the handler has run.
+// Completes at once with `ec` on the handler's own executor, on which it holds outstanding work from now until
+// the handler has run.
 template <class T, class Handler>
 void fail_now(const client_ptr& impl, const char* endpoint, error_code ec, diagnostics* caller, std::string why,
               Handler handler) {
     start_diagnostics(caller);
     auto work = asio::prefer(asio::get_associated_executor(handler, impl->completion_executor),
                              asio::execution::outstanding_work.tracked);
-    asio::post(impl->strand, [h = std::move(handler), ec, work = std::move(work), caller, endpoint, why = std::move(why),
-                              own = diagnostics{}]() mutable {
+    impl->post_completion(work, [h = std::move(handler), ec, work, caller, endpoint, why = std::move(why),
+                                 own = diagnostics{}]() mutable {
         diagnostics* diag = diagnostics_for<Handler>(caller, own);
         if (diag) {
             diag->set_endpoint(endpoint);
             diag->set_client_message(std::move(why));
         }
-        asio::dispatch(work, [h = std::move(h), ec, d = diag ? *diag : diagnostics{}]() mutable { deliver(h, ec, T{}, &d); });
+        diagnostics d = diag ? *diag : diagnostics{};
+        deliver(h, ec, T{}, &d);
     });
 }
 

@@ -9,8 +9,14 @@
 namespace pieces {
 namespace {
 
+// RFC 9110 field values: visible characters, obs-text (0x80 and up), and SP or HTAB between them. Any other
+// control character (CR, LF and NUL above all: they would split or end the header) is refused.
 bool has_bad_header_char(std::string_view v) {
-    return v.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+    for (const char ch : v) {
+        const auto c = static_cast<unsigned char>(ch);
+        if ((c < 0x20 && c != '\t') || c == 0x7f) return true;
+    }
+    return false;
 }
 
 boost::system::error_code fail(diagnostics* diag, errc code, std::string why) {
@@ -28,11 +34,11 @@ boost::system::error_code validate_into(const client_config& cfg, diagnostics* d
     if (cfg.max_body_size == 0) return fail(diag, errc::invalid_config, "max_body_size must be > 0");
     if (cfg.max_header_size < 256) return fail(diag, errc::invalid_config, "max_header_size must be >= 256");
     if (cfg.application_id && has_bad_header_char(*cfg.application_id))
-        return fail(diag, errc::invalid_header_value, "application_id contains CR, LF or NUL");
+        return fail(diag, errc::invalid_header_value, "application_id contains a control character (CR, LF, NUL, ...)");
     if (cfg.access_token && has_bad_header_char(*cfg.access_token))
-        return fail(diag, errc::invalid_header_value, "access_token contains CR, LF or NUL");
+        return fail(diag, errc::invalid_header_value, "access_token contains a control character (CR, LF, NUL, ...)");
     if (has_bad_header_char(cfg.user_agent))
-        return fail(diag, errc::invalid_header_value, "user_agent contains CR, LF or NUL");
+        return fail(diag, errc::invalid_header_value, "user_agent contains a control character (CR, LF, NUL, ...)");
     if (const char* problem = detail::retry_policy_problem(cfg.retry)) return fail(diag, errc::invalid_config, problem);
     if (cfg.tls.certificate_file.empty() != cfg.tls.private_key_file.empty())
         return fail(diag, errc::invalid_config, "tls.certificate_file and tls.private_key_file go together");

@@ -11,6 +11,8 @@
 
 #include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -68,6 +70,15 @@ public:
     /// The executor as handlers' default (made once: converting per request would allocate).
     const boost::asio::any_completion_executor completion_executor;
 
+    /// Runs `f` (a completion) on `ex`, its handler's executor: never inside the calling function, and never
+    /// inside the strand, so the caller's code runs outside it. Posted to the client's executor first (a
+    /// handler's executor, type-erased, cannot promise not to block), then dispatched to `ex` (inline there when
+    /// `ex` is that executor: a thread-local queue push and pop on a one-thread io_context).
+    template <class F>
+    void post_completion(const boost::asio::any_completion_executor& ex, F&& f) const {
+        boost::asio::post(executor_, [ex, f = std::forward<F>(f)]() mutable { boost::asio::dispatch(ex, std::move(f)); });
+    }
+
     // ---- used by the transport, on the strand only ----
     strand_type strand;
     pool_state<connection_ptr> pool;
@@ -80,10 +91,8 @@ public:
     bool deadline_armed = false;
     const std::string common_fields;  // the request header fields every request of this client sends
     const std::unique_ptr<tls_context> tls;  // https only
-    // The connection the request completing now gave back to the idle list, while its completion runs inline:
-    // taken again from there, it has not sat idle (see http/reuse_check.hpp).
-    const connection* handing_over = nullptr;
-    std::chrono::steady_clock::duration handover_window = detail::handover_window;  // tests widen it
+    // A connection given back this recently has not sat idle (see http/reuse_check.hpp).
+    std::chrono::steady_clock::duration handover_window = detail::handover_window;  // tests set it
     std::uint64_t reuse_peeks = 0;  // idle connections peeked before reuse (read by tests)
 
     // ---- counters, readable from any thread ----

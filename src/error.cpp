@@ -26,7 +26,7 @@ public:
         case errc::connection_failed: return "Pieces OS is not reachable.";
         case errc::tls_handshake_failed: return "The TLS handshake failed.";
         case errc::tls_certificate_rejected: return "The server's TLS certificate was rejected.";
-        case errc::invalid_header_value: return "A header value contains CR, LF or NUL.";
+        case errc::invalid_header_value: return "A header value contains a control character (CR, LF, NUL, ...).";
         case errc::invalid_argument: return "An argument cannot be sent as given.";
         case errc::invalid_config: return "The client configuration is invalid.";
         case errc::client_closed: return "The client was cancelled or destroyed.";

@@ -356,3 +356,20 @@ TEST_CASE("retry schedule: which policies are usable") {
     rp.max_backoff = 10ms;
     CHECK(std::string(retry_policy_problem(rp)) == "retry.max_backoff must be >= retry.initial_backoff");
 }
+
+// Issue: initial_backoff = max_backoff = 0 with many attempts spun connects against a refused port until the
+// deadline (a zero bound doubles to zero).
+TEST_CASE("retry schedule: a zero backoff with more than one attempt is refused") {
+    retry_policy rp;
+    rp.max_attempts = 1000;
+    rp.initial_backoff = 0ms;
+    rp.max_backoff = 0ms;
+    CHECK(std::string(retry_policy_problem(rp)) == "retry.initial_backoff must be > 0 when retry.max_attempts > 1");
+    rp.max_backoff = 5s;
+    CHECK(retry_policy_problem(rp) != nullptr);
+    rp.initial_backoff = 1ms;
+    CHECK(retry_policy_problem(rp) == nullptr);
+    rp = {};
+    rp.initial_backoff = rp.max_backoff = 0ms;  // one attempt: no wait to speak of
+    CHECK(retry_policy_problem(rp) == nullptr);
+}

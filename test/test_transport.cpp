@@ -4,6 +4,7 @@
 
 #include "../src/client_impl.hpp"
 #include "../src/http/body_buffers.hpp"
+#include "../src/http/connection.hpp"
 
 #include <pieces/allocation_api.hpp>
 #include <pieces/allocations_api.hpp>
@@ -13,9 +14,15 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/use_future.hpp>
+
 #include <functional>
+#include <future>
+#include <thread>
 #include <sstream>
 #include <vector>
 
@@ -124,6 +131,69 @@ TEST_CASE("an idle connection is peeked before reuse, unless a GET made in the c
     CHECK(f.cli->stats().connections_reused == 10);
     CHECK(impl.reuse_peeks == 5);
     CHECK(f.emu.connections_accepted() == 1);
+}
+
+TEST_CASE("user code and decoding run inside the client's strand no more: callback, awaitable, immediate failure") {
+    emulator_fixture f;
+    allocations_api api(*f.cli);
+    const auto* strand_of_client = f.cli->impl()->strand.target<asio::strand<asio::io_context::executor_type>>();
+    REQUIRE(strand_of_client);
+    const auto& strand = *strand_of_client;
+    std::optional<bool> callback_in_strand;
+    api.allocations_snapshot({}, [&](error_code ec, Allocations all) {
+        CHECK_FALSE(ec);
+        CHECK(all.iterable.size() == 3);
+        callback_in_strand = strand.running_in_this_thread();
+    });
+    run_until(f.ioc, [&] { return callback_in_strand.has_value(); });
+    CHECK(callback_in_strand == false);
+
+    bool coroutine_in_strand = true;
+    run(f.ioc, [&]() -> asio::awaitable<void> {
+        const auto all = co_await api.allocations_snapshot();
+        CHECK(all.iterable.size() == 3);
+        coroutine_in_strand = strand.running_in_this_thread();
+    }());
+    CHECK_FALSE(coroutine_in_strand);
+
+    std::optional<bool> failure_in_strand;
+    allocation_api(*f.cli).allocation_snapshot("", {}, [&](error_code ec, AllocationCloud) {
+        CHECK(ec == errc::invalid_argument);
+        failure_in_strand = strand.running_in_this_thread();
+    });
+    run_until(f.ioc, [&] { return failure_in_strand.has_value(); });
+    CHECK(failure_in_strand == false);
+}
+
+// Issue: on a 2-thread io_context, a callback that waited on another request of the same client never saw it
+// complete: the callback held the strand, so neither that request nor the deadline timer could run.
+TEST_CASE("user code and decoding run inside the client's strand no more: a handler that blocks on another request") {
+    asio::io_context ioc(2);
+    testing::emulator emu(ioc.get_executor());
+    emu.seed(from_json<Allocations>(read_fixture("allocations.json")));
+    client_config cfg;
+    cfg.url = emu.url();
+    cfg.request_timeout = 3s;
+    client cli(ioc, cfg);
+    allocations_api api(cli);
+    std::promise<std::pair<std::future_status, std::size_t>> outcome;
+    auto waited = outcome.get_future();
+    api.allocations_snapshot({}, [&](error_code ec, Allocations) {
+        CHECK_FALSE(ec);
+        auto inner = api.allocations_snapshot({}, asio::use_future);
+        const auto status = inner.wait_for(5s);
+        outcome.set_value({status, status == std::future_status::ready ? inner.get().iterable.size() : 0});
+    });
+    auto guard = asio::make_work_guard(ioc);
+    std::thread a([&] { ioc.run(); }), b([&] { ioc.run(); });
+    const auto [status, clouds] = waited.get();
+    guard.reset();
+    emu.stop();
+    ioc.stop();
+    a.join();
+    b.join();
+    CHECK(status == std::future_status::ready);
+    CHECK(clouds == 3);
 }
 
 TEST_CASE("a reply body is read into the memory the decoded one before it gave back") {
@@ -643,3 +713,49 @@ TEST_CASE("built without TLS, an https:// URL is refused as invalid_config, sayi
     CHECK_FALSE(validate(cfg));
 }
 #endif
+
+// Issue: a connection handed straight to a waiting request was never checked: with one connection, a GET in
+// flight and a POST waiting, a server that answered keep-alive and then closed made the POST fail with
+// connection_closed, unseen by the server.
+TEST_CASE("a connection handed to a waiting request is checked: a POST never goes into one the server closed") {
+    client_config cfg;
+    cfg.pool.max_connections = 1;
+    emulator_fixture f(cfg);
+    allocations_api api(*f.cli);
+    const auto cloud = f.emu.snapshot().iterable.at(0);
+    fault fin;
+    fin.close_after_reply = true;  // a keep-alive reply, then FIN
+    fin.times = 1;
+    f.emu.set_fault(endpoint::snapshot, fin);
+    std::optional<error_code> get_ec, post_ec;
+    api.allocations_snapshot({}, [&](error_code ec, Allocations) { get_ec = ec; });
+    api.allocations_disconnect_cloud(cloud, {}, [&](error_code ec, std::string) { post_ec = ec; });
+    run_until(f.ioc, [&] { return get_ec && post_ec; });
+    CHECK_FALSE(*get_ec);
+    CHECK_FALSE(*post_ec);
+    CHECK(f.emu.requests(endpoint::disconnect) == 1);  // the POST reached the server ...
+    CHECK(f.emu.connections_accepted() == 2);           // ... on a new connection
+    CHECK(f.cli->impl()->reuse_peeks == 1);             // the one handed over was peeked
+}
+
+// Issue: the read buffer never shrank: one reply with a large header pinned its size on a pooled connection.
+TEST_CASE("the connection read buffer is unbounded no more: it shrinks back after a large reply") {
+    client_config cfg;
+    cfg.max_header_size = 1024 * 1024;
+    emulator_fixture f(cfg);
+    fault big;
+    for (int i = 0; i < 5; ++i) big.headers.emplace_back("X-Big-" + std::to_string(i), std::string(60000, 'b'));
+    big.times = 1;
+    f.emu.set_fault(endpoint::snapshot, big);
+    diagnostics diag;
+    call_options opts;
+    opts.diag = &diag;
+    const auto ec = snapshot_code(f, opts);
+    INFO(diag.client_message());
+    REQUIRE_FALSE(ec);
+    auto& impl = *f.cli->impl();
+    auto idle = impl.pool.take_all_idle();
+    REQUIRE(idle.size() == 1);  // kept alive: reusable
+    CHECK(idle.front()->buffer.capacity() <= 4 * detail::connection::read_buffer_capacity);
+    for (auto& c : idle) detail::close_connection(impl, *c);
+}

@@ -56,7 +56,7 @@ struct client_config {
 
 /// Checks `cfg`: `errc::invalid_config` (bad number, URL not `http[s]://host[:port]`, a TLS certificate
 /// without its key) or
-/// `errc::invalid_header_value` (CR, LF or NUL in a header value); `diag` says which field.
+/// `errc::invalid_header_value` (a control character, such as CR, LF or NUL, in a header value); `diag` says which field.
 boost::system::error_code validate(const client_config& cfg, diagnostics* diag = nullptr);
 
 }  // namespace pieces

@@ -31,7 +31,7 @@ enum class errc {
     connection_failed,          ///< Pieces OS is not reachable (refused, unreachable, or nothing found by discovery).
 
     // ---- rejected before anything was sent ----
-    invalid_header_value,       ///< A configured header value contains CR, LF or NUL.
+    invalid_header_value,       ///< A configured header value contains a control character (CR, LF, NUL, ...).
     invalid_argument,           ///< An argument cannot be used: an empty allocation id, a per-call timeout <= 0.
     invalid_config,             ///< The client configuration fails validation (a bad number, a base URL that is not `http[s]://host[:port][/prefix]`, a TLS file that cannot be used).
     client_closed,              ///< The client was cancelled or destroyed; no new request is taken.

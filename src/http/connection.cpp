@@ -67,6 +67,18 @@ bool peer_gone(connection& c) {
     return ec != boost::asio::error::would_block;
 }
 
+// Whether `c`, given back `now - c.idle_since` ago, must not carry the next request (see reuse_check.hpp).
+// `handed_over`: it was given back by the request whose completion made this one.
+bool must_replace(client_impl& impl, connection& c, bool handed_over, bool is_get, clock_type::time_point now) {
+    switch (check_before_reuse(now - c.idle_since, c.idle_limit, handed_over, is_get, impl.handover_window)) {
+    case reuse_check::expired: return true;
+    case reuse_check::none: return false;
+    case reuse_check::peek: break;
+    }
+    ++impl.reuse_peeks;
+    return peer_gone(c);
+}
+
 }  // namespace
 
 const connection* lease::give_back(bool reusable, clock_type::time_point now) {
@@ -95,8 +107,13 @@ timed_waiter::~timed_waiter() {
     else if (!claimed_) impl_.pool.remove(this);
 }
 
-void timed_waiter::claim(std::optional<lease>& out) {
+void timed_waiter::claim(std::optional<lease>& out, bool is_get, clock_type::time_point now) {
     if (granted) {
+        if (must_replace(impl_, *granted, true, is_get, now)) {  // given straight to this request
+            auto fresh = new_connection(impl_);  // first: if this throws, the destructor passes `granted` on
+            close_connection(impl_, *granted);
+            granted = std::move(fresh);
+        }
         out.emplace(impl_, std::move(granted));
     } else {
         out.emplace(impl_, new_connection(impl_));  // if this throws, the destructor passes the slot on
@@ -106,16 +123,9 @@ void timed_waiter::claim(std::optional<lease>& out) {
 }
 
 pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh, bool is_get,
-                           clock_type::time_point now) {
-    const auto expired = [now, &impl, is_get](const connection_ptr& c) {
-        switch (check_before_reuse(now - c->idle_since, c->idle_limit, c.get() == impl.handing_over, is_get,
-                                   impl.handover_window)) {
-        case reuse_check::expired: return true;
-        case reuse_check::none: return false;
-        case reuse_check::peek: break;
-        }
-        ++impl.reuse_peeks;
-        return peer_gone(*c);
+                           clock_type::time_point now, const connection* handed_over) {
+    const auto expired = [now, &impl, is_get, handed_over](const connection_ptr& c) {
+        return must_replace(impl, *c, c.get() == handed_over, is_get, now);
     };
     // The oldest idle connections past their idle limit are closed as they are met (no system call): the peek
     // is only for the one about to be reused.

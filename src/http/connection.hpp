@@ -22,7 +22,8 @@ namespace pieces::detail {
 struct connection {
     // Beast reads at most the buffer's spare capacity (at least 512 bytes) per read: 16 KiB up front lets a
     // 100 KB reply arrive in a handful of reads instead of ~200, each a strand hop.
-    explicit connection(const client_impl::strand_type& s) : stream(s) { buffer.reserve(16 * 1024); }
+    explicit connection(const client_impl::strand_type& s) : stream(s) { buffer.reserve(read_buffer_capacity); }
+    static constexpr std::size_t read_buffer_capacity = 16 * 1024;
     boost::beast::tcp_stream stream;
 #if PIECES_WITH_TLS
     std::optional<boost::asio::ssl::stream<boost::beast::tcp_stream&>> tls;  // https: made after the connect
@@ -95,8 +96,10 @@ public:
     timed_waiter& operator=(const timed_waiter&) = delete;
     ~timed_waiter();
 
-    /// The granted connection, or a new one in the granted slot, now held by `out`.
-    void claim(std::optional<lease>& out);
+    /// The granted connection, or a new one in the granted slot, now held by `out`. A granted connection is
+    /// checked as one taken from the idle list is (`is_get`; see reuse_check.hpp): one the server closed or wrote
+    /// to unasked meanwhile is replaced by a new one in its slot.
+    void claim(std::optional<lease>& out, bool is_get, clock_type::time_point now);
 
     boost::asio::steady_timer timer;  ///< expires at the deadline; cancelled by a grant
 
@@ -107,8 +110,9 @@ private:
 
 /// Takes the most recently used idle connection that is still good (not past its idle limit, not closed or
 /// written to by the server: see reuse_check.hpp), or a slot to open one, into `out`; or neither (the request
-/// must wait). `is_get`: the request is a GET.
+/// must wait). `is_get`: the request is a GET. `handed_over`: the connection the request whose completion made
+/// this one gave back (it has not sat idle, see reuse_check.hpp), if any.
 pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh, bool is_get,
-                           clock_type::time_point now);
+                           clock_type::time_point now, const connection* handed_over);
 
 }  // namespace pieces::detail

@@ -32,6 +32,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace pieces::detail {
 
@@ -80,6 +81,7 @@ struct request_state : deadline_entry {
     request_state* prev = nullptr;
     request_state* next = nullptr;
 
+    const connection* handed_over = nullptr;  // given back by the request whose completion made this one
     std::optional<request_machine> machine;
     request_step awaiting = request_step::acquire;  // the step whose completion comes next
     std::optional<lease> held;                      // gives the slot back on every path
@@ -187,7 +189,7 @@ private:
         }
         case request_step::wait_for_grant: {
             const bool granted = st->waiter->is_granted();
-            if (granted) st->waiter->claim(st->held);
+            if (granted) st->waiter->claim(st->held, st->req.method == http_method::get, now);
             st->waiter.reset();
             if (!granted) return m().on_wait_ended(false, false, false, 0, now, cancelled());
             auto& c = st->held->conn();
@@ -263,7 +265,9 @@ private:
             if (ec == http::error::body_limit)
                 detail = "reply body over max_body_size (" + std::to_string(cfg.max_body_size) + " bytes)";
             else if (ec == http::error::header_limit)
-                detail = "reply header over max_header_size";
+                detail = "reply header, chunk extensions or trailer over max_header_size";
+            else if (ec == http::error::buffer_overflow)
+                detail = "reply line without end over max_header_size";
             st->parser.reset();
             return m().on_read(exchange_result(ec, got_some, std::move(detail)), got_some, {}, now, cancelled());
         }
@@ -286,6 +290,12 @@ private:
                 facts.retry_after = std::chrono::duration_cast<clock_type::duration>(*wait);
         }
         st->parser.reset();
+        // A reply whose header or framing made the buffer grow leaves no more than the usual behind on a pooled
+        // connection.
+        if (c.buffer.capacity() > connection::read_buffer_capacity * 4 && c.buffer.size() == 0) {
+            c.buffer = beast::flat_buffer();
+            c.buffer.reserve(connection::read_buffer_capacity);
+        }
         return m().on_read(step_result{}, got_some, facts, now, cancelled());
     }
 
@@ -299,9 +309,9 @@ private:
             switch (act.step) {
             case request_step::acquire: {
                 if (act.is_retry) ++impl.retries;
-                went_idle = nullptr;  // given back before this attempt: maybe discarded by now
                 const auto answer =
-                    take_from_pool(impl, st->held, act.want_fresh, st->req.method == http_method::get, now);
+                    take_from_pool(impl, st->held, act.want_fresh, st->req.method == http_method::get, now,
+                                   std::exchange(st->handed_over, nullptr));  // the first attempt only
                 if (st->held) {
                     auto& c = st->held->conn();
                     act = m().on_acquired(answer, c.ready(), !impl.resolved, c.requests, now, cancelled());
@@ -373,9 +383,12 @@ private:
             case request_step::read: {
                 auto& c = st->held->conn();
                 const auto& cfg = impl.config();
-                st->parser.emplace(st->response.body);
+                st->parser.emplace(st->response.body, cfg.max_header_size);
                 st->parser->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(cfg.max_header_size, UINT32_MAX)));
                 st->parser->body_limit(cfg.max_body_size);
+                // What waits in the buffer is a header or a framing line being completed, and one read: more
+                // is a line without end (a chunk size, an extension, a trailer), refused as buffer_overflow.
+                c.buffer.max_size(cfg.max_header_size + connection::read_buffer_capacity);
                 st->awaiting = request_step::read;
                 c.with_stream([&](auto& s) { http::async_read(s, c.buffer, *st->parser, std::move(*this)); });
                 return;
@@ -449,12 +462,17 @@ void schedule_deadlines(client_impl& impl) {
         }));
 }
 
-// Depth of async_send calls on this thread: a request that ends while its initiating call is still running
-// (it was started inline by dispatch, and ended at once) must not complete inside that call.
-thread_local int initiating = 0;
+// The connection the request whose completion is running on this thread gave back to the idle list, while that
+// completion runs: a request it makes (a poller's next one) may take it again as it is (see reuse_check.hpp).
+// Only compared, never dereferenced.
+thread_local const connection* completion_gave_back = nullptr;
 
-// Hands the result to the caller's handler, on the handler's executor (holding work on it until then).
-// `went_idle`: the connection this request gave back to the idle list just before.
+// Hands the result to the caller's handler, on the handler's executor (holding work on it until then), always
+// posted: never inside the initiating call, and never inside the client's strand. Decoding the reply and the
+// caller's code run outside it, so one client's replies are decoded in parallel on a multi-threaded io_context, a
+// handler that calls back into the client (cancel(), a new request) does not re-enter it mid-step, a slow one
+// delays none of its I/O or its deadline timer, and one that blocks on another request of the same client does
+// not stop that request. (The post is a thread-local queue push on a one-thread io_context.)
 void complete(std::shared_ptr<request_state> st, error_code ec, const connection* went_idle) {
     st->done = true;
     st->unlink();
@@ -463,22 +481,16 @@ void complete(std::shared_ptr<request_state> st, error_code ec, const connection
         schedule_deadlines(*st->impl);
     }
     auto ex = asio::get_associated_executor(st->handler, st->impl->completion_executor);
-    auto deliver = [h = std::move(st->handler), work = std::move(st->work), ec, res = std::move(st->response)]() mutable {
+    auto deliver = [h = std::move(st->handler), work = std::move(st->work), ec, res = std::move(st->response),
+                    went_idle]() mutable {
         asio::get_associated_cancellation_slot(h).clear();
+        struct restore {
+            const connection* outer;
+            ~restore() { completion_gave_back = outer; }  // also when the handler throws
+        } scope{std::exchange(completion_gave_back, went_idle)};
         std::move(h)(ec, std::move(res));
     };
-    if (initiating > 0) {  // through the strand first: never inside the initiating call
-        asio::post(st->impl->strand, [ex, d = std::move(deliver)]() mutable { asio::dispatch(ex, std::move(d)); });
-        return;
-    }
-    // A request the handler makes inline (a poller's next one) may take `went_idle` as it is; once the
-    // handler has returned, or if it runs later elsewhere, the connection has sat idle and is peeked.
-    struct restore {
-        client_impl& impl;
-        const connection* outer;
-        ~restore() { impl.handing_over = outer; }  // also when the handler throws
-    } scope{*st->impl, std::exchange(st->impl->handing_over, went_idle)};
-    asio::dispatch(ex, std::move(deliver));
+    st->impl->post_completion(ex, std::move(deliver));
 }
 
 // Installed on the caller's cancellation slot: hops to the strand, where the request lives.
@@ -507,6 +519,7 @@ void client_impl::async_send(http_request req, std::chrono::milliseconds timeout
     st->deadline = deadline_after(clock_type::now(), timeout);
     st->timeout = timeout;
     st->retry = retry;
+    st->handed_over = completion_gave_back;  // made inside a completion (on this thread): see complete()
     st->work = asio::prefer(asio::get_associated_executor(st->handler, completion_executor),
                             asio::execution::outstanding_work.tracked);
     if (closed) {  // refused; completed from the strand, never inside this call
@@ -515,10 +528,6 @@ void client_impl::async_send(http_request req, std::chrono::milliseconds timeout
     }
     auto slot = asio::get_associated_cancellation_slot(st->handler);
     if (slot.is_connected()) slot.template emplace<cancel_forwarder>(cancel_forwarder{st, strand});
-    ++initiating;
-    struct leave {
-        ~leave() { --initiating; }
-    } on_return;
     asio::dispatch(strand, [st = std::move(st)]() mutable {
         if (st->impl->closed) return complete(std::move(st), asio::error::operation_aborted);  // closed meanwhile
         st->link();

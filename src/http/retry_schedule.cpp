@@ -9,6 +9,10 @@ const char* retry_policy_problem(const retry_policy& p) noexcept {
     if (p.max_attempts < 1) return "retry.max_attempts must be >= 1";
     if (p.initial_backoff.count() < 0) return "retry.initial_backoff must be >= 0";
     if (p.max_backoff < p.initial_backoff) return "retry.max_backoff must be >= retry.initial_backoff";
+    // A zero bound doubles to zero: the attempts would follow one another without a pause (connects spinning
+    // against a refused port until the deadline).
+    if (p.max_attempts > 1 && p.initial_backoff.count() == 0)
+        return "retry.initial_backoff must be > 0 when retry.max_attempts > 1";
     return nullptr;
 }
 

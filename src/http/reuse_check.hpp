@@ -18,8 +18,9 @@ enum class reuse_check {
 /// not having sat idle.
 inline constexpr clock_type::duration handover_window = std::chrono::milliseconds(1);
 
-/// `idle_for`: since it was given back. `handed_over`: taken again from inside the completion of the request
-/// that gave it back (a poller's next request), within `window`. Such a connection has not sat idle, like one
+/// `idle_for`: since it was given back. `handed_over`: taken again by a request made inside the completion of the
+/// request that gave it back (a poller's next request; the completion runs outside the client's strand, and
+/// marks the requests it makes: see request_op.cpp), within `window`; or handed straight to a waiting request. Such a connection has not sat idle, like one
 /// given straight to a waiting request, and a GET on it is not peeked: at many connections the peek is a system
 /// call on a socket gone cold in the cache, the one cost per request that grew with the connections in use. A
 /// GET that meets a connection closed in that gap is sent again on a new one (the stale-connection rule); a

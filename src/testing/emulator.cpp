@@ -219,7 +219,7 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
             } else if (!co_await write_bytes(stream, bytes)) {
                 break;
             }
-            if (!keep_alive) break;
+            if (!keep_alive || f.close_after_reply) break;
         }
         s->close();
     }

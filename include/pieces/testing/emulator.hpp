@@ -51,6 +51,8 @@ struct fault {
     close_mode close = close_mode::none;   ///< close the connection instead of (part of) the reply
     body_mode payload = body_mode::normal; ///< a 200 whose JSON is broken or wrongly typed
     bool connection_close = false;         ///< answer with `Connection: close`, then close
+    /// Answer as if keeping the connection alive, then close it (a server whose keep-alive ran out just then).
+    bool close_after_reply = false;
     bool chunked = false;                  ///< `Transfer-Encoding: chunked`
     /// With `chunked`: trailer fields after the last chunk (e.g. `{"Content-Type", "text/html"}`).
     std::vector<std::pair<std::string, std::string>> trailers;
