@@ -153,3 +153,35 @@ TEST_CASE("a request that ends in an exception gives its pool slot back") {
     CHECK(f.lookups == 2);
     CHECK(f.named->stats().connections_open == 1);
 }
+
+// Issue: a host name was resolved once for the client's life, and never again after connection_failed.
+TEST_CASE("a host name is resolved once for the client's life no more: after a failed connect it is looked up again") {
+    named_host_fixture f;
+    unsigned short refused = 0;
+    {
+        tcp::acceptor a(f.ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        refused = a.local_endpoint().port();
+    }  // closed: nothing listens there now
+    f.lookup = [&](resolve_handler h) {
+        if (f.lookups == 1) {  // the first answer is an address where nothing listens (the service moved)
+            const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), refused);
+            asio::post(f.ioc, [h = std::move(h), ep]() mutable {
+                std::move(h)(error_code{}, tcp::resolver::results_type::create(ep, "pieces-os.invalid", "x"));
+            });
+        } else {
+            f.answer(std::move(h));
+        }
+    };
+    diagnostics d1, d2;
+    call_options o1, o2;
+    o1.diag = &d1;
+    o2.diag = &d2;
+    CHECK(f.timed_snapshot(o1).first == errc::connection_failed);
+    INFO(d1.client_message());
+    const auto second = f.timed_snapshot(o2).first;
+    INFO(d2.client_message());
+    CHECK_FALSE(second);
+    CHECK(f.lookups == 2);
+    CHECK_FALSE(f.timed_snapshot().first);  // kept while it works
+    CHECK(f.lookups == 2);
+}

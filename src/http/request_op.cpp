@@ -243,6 +243,9 @@ private:
         } else if (ec) {
             out.ec = errc::connection_failed;
             out.detail = "connect to " + impl.url().host_header + ": " + ec.message();
+            // The host may have moved (a restarted service, a new address): the next request looks it up again.
+            // (The connect in flight of another request holds its own copy of the addresses.)
+            impl.resolved.reset();
         } else {
             c.connected = true;
             c.stream.expires_never();  // from now on the request's deadline is the client's deadline queue
