@@ -61,3 +61,25 @@ TEST_CASE("deadline queue: removal anywhere, and a deadline taken a little earli
     CHECK(expire_at(q, t0 + 12s) == std::vector<deadline_entry*>{&late_comer, &c});
     CHECK_FALSE(q.earliest());
 }
+
+// Issue: the lists never shrank, and per-call timeouts that differed on every call made add and earliest O(n).
+TEST_CASE("deadline queue: deadline_queue lists never shrink no more, and differing timeouts share a bounded few") {
+    deadline_queue q;
+    std::vector<deadline_entry> entries(1000);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        // A timeout of its own each, the deadlines not in the order of adding.
+        const auto timeout = std::chrono::milliseconds(1000 + static_cast<long>((i * 7919) % 1000));
+        entries[i].deadline = t0 + timeout;
+        q.add(entries[i], timeout);
+        CHECK(q.list_count() <= deadline_queue::max_lists);
+    }
+    CHECK(q.earliest() == t0 + 1000ms);
+    // Expired in deadline order across the lists, shared or not.
+    const auto due = expire_at(q, t0 + 1499ms);
+    REQUIRE(due.size() == 500);
+    for (const deadline_entry* e : due) CHECK(e->deadline <= t0 + 1499ms);
+    CHECK(q.earliest() == t0 + 1500ms);
+    for (auto& e : entries) q.remove(e);
+    CHECK_FALSE(q.earliest());
+    CHECK(q.list_count() == 0);  // nothing left behind
+}

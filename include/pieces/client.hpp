@@ -19,7 +19,9 @@ class client_impl;
 /// `allocations_api` and `allocation_api` send their requests through it.
 ///
 /// Thread-safety: all member functions may be called from any thread. The pool's state lives behind a
-/// strand of the given executor, so the client works on a multi-threaded `io_context`.
+/// strand of the given executor, so the client works on a multi-threaded `io_context`. Every completion is
+/// posted to its handler's associated executor (the client's executor by default): never inside the initiating
+/// call, never inside that strand, so decoding and the handler run outside it and may call back into the client.
 ///
 /// Cancellation: `cancel()` ends every waiting and in-flight request with `operation_aborted`; the client
 /// stays usable. Per-operation cancellation works through Asio cancellation slots (terminal).
