@@ -91,10 +91,10 @@ template <class T, class Handler>
 void fail_now(const client_ptr& impl, const char* endpoint, error_code ec, diagnostics* caller, std::string why,
               Handler handler) {
     start_diagnostics(caller);
-    auto work = asio::prefer(asio::get_associated_executor(handler, impl->completion_executor),
-                             asio::execution::outstanding_work.tracked);
-    impl->post_completion(work, [h = std::move(handler), ec, work, caller, endpoint, why = std::move(why),
-                                 own = diagnostics{}]() mutable {
+    auto ex = asio::get_associated_executor(handler, impl->completion_executor);
+    auto work = asio::prefer(ex, asio::execution::outstanding_work.tracked);
+    impl->post_completion(std::move(ex), [h = std::move(handler), ec, work = std::move(work), caller, endpoint,
+                                          why = std::move(why), own = diagnostics{}]() mutable {
         diagnostics* diag = diagnostics_for<Handler>(caller, own);
         if (diag) {
             diag->set_endpoint(endpoint);

@@ -493,7 +493,7 @@ void complete(std::shared_ptr<request_state> st, error_code ec, const connection
         } scope{std::exchange(completion_gave_back, went_idle)};
         std::move(h)(ec, std::move(res));
     };
-    st->impl->post_completion(ex, std::move(deliver));
+    st->impl->post_completion(std::move(ex), std::move(deliver));
 }
 
 // Installed on the caller's cancellation slot: hops to the strand, where the request lives.
