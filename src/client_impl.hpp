@@ -78,6 +78,10 @@ public:
     /// fences, which ThreadSanitizer cannot see, so a copy released on another thread reads as a race.
     template <class F>
     void post_completion(boost::asio::any_completion_executor ex, F&& f) const {
+        if (ex == completion_executor) {  // the usual case (a coroutine or callback on this io_context): one hop
+            boost::asio::post(executor_, std::forward<F>(f));
+            return;
+        }
         boost::asio::post(executor_, [ex = std::move(ex), f = std::forward<F>(f)]() mutable {
             boost::asio::dispatch(ex, std::move(f));
         });
