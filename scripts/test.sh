@@ -32,7 +32,10 @@ case $preset in
     fi
     # One Wine server for the whole run: Debian's starts each with -p0 (it quits when its last program ends),
     # and a test program starting just then loses it ("wine client error: recvmsg: Connection reset by peer").
-    /usr/lib/wine/wineserver64 -p
+    # A server still up (wineboot's, a run before) is stopped first: only one may serve the prefix.
+    /usr/lib/wine/wineserver64 -k > /dev/null 2>&1 || true
+    /usr/lib/wine/wineserver64 -w > /dev/null 2>&1 || true
+    /usr/lib/wine/wineserver64 -p < /dev/null > /dev/null 2>&1
     trap '/usr/lib/wine/wineserver64 -k 2>/dev/null || true' EXIT ;;
 esac
 scripts/deps.sh "${extra[@]}"
