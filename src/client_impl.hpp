@@ -71,9 +71,9 @@ public:
     const boost::asio::any_completion_executor completion_executor;
 
     /// Runs `f` (a completion) on `ex`, its handler's executor: never inside the calling function, and never
-    /// inside the strand, so the caller's code runs outside it. Posted to the client's executor first (a
-    /// handler's executor, type-erased, cannot promise not to block), then dispatched to `ex` (inline there when
-    /// `ex` is that executor: a thread-local queue push and pop on a one-thread io_context). `ex` is taken by
+    /// inside the strand, so the caller's code runs outside it. Posted to the client's executor: when `ex` is that
+    /// executor, straight there (a thread-local queue push and pop on a one-thread io_context); else from there
+    /// dispatched to `ex` (a handler's executor, type-erased, cannot promise not to block, so it is not posted to). `ex` is taken by
     /// value and moved along, never copied across threads: an erased executor's shared state is counted with
     /// fences, which ThreadSanitizer cannot see, so a copy released on another thread reads as a race.
     template <class F>

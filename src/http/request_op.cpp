@@ -315,6 +315,7 @@ private:
             switch (act.step) {
             case request_step::acquire: {
                 if (act.is_retry) ++impl.retries;
+                went_idle = nullptr;  // given back before this attempt: maybe discarded by now
                 const auto answer =
                     take_from_pool(impl, st->held, act.want_fresh, st->req.method == http_method::get, now,
                                    std::exchange(st->handed_over, nullptr));  // the first attempt only
