@@ -10,6 +10,9 @@
 #if PIECES_WITH_TLS
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
+
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
 #endif
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -22,10 +25,14 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdio>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 
 namespace pieces::testing {
 
@@ -56,6 +63,61 @@ using server_tls_context = asio::ssl::context;
 struct server_tls_context {};  // built without TLS: only plain HTTP is served
 #endif
 
+template <class Stream>
+constexpr bool is_tls_stream = false;
+#if PIECES_WITH_TLS
+template <>
+constexpr bool is_tls_stream<asio::ssl::stream<beast::tcp_stream&>> = true;
+#endif
+
+// The plaintext that TLS 1.3 sends as exactly `wire` bytes of records (0: no plaintext does). A record is its
+// plaintext and 22 bytes (a 5-byte header, the content-type byte, a 16-byte AEAD tag: every suite OpenSSL
+// negotiates by default), and holds at most 16384 plaintext bytes (OpenSSL's default max send fragment).
+constexpr std::size_t tls13_plaintext_for(std::size_t wire) {
+    constexpr std::size_t overhead = 22;
+    constexpr std::size_t fragment = 16384;
+    for (std::size_t records = 1; overhead * records < wire; ++records) {
+        const std::size_t plain = wire - overhead * records;
+        if ((plain + fragment - 1) / fragment == records) return plain;
+    }
+    return 0;
+}
+static_assert(tls13_plaintext_for(17408) == 17364);  // two records: 16406 + 1002 bytes
+static_assert(tls13_plaintext_for(16420) == 0);      // one record is at most 16406, two at least 16429
+
+// The HTTP message `wire_size` asks for: the same bytes over plain HTTP, less the records' overhead over TLS.
+template <class Stream>
+constexpr std::size_t message_size_for(std::size_t wire_size) {
+    if constexpr (is_tls_stream<Stream>) return tls13_plaintext_for(wire_size);
+    else return wire_size;
+}
+
+// `res` serialized, its Content-Length set from its body.
+std::string serialized(http::response<http::string_body>& res) {
+    res.prepare_payload();
+    std::ostringstream os;
+    os << res;
+    return os.str();
+}
+
+// Pads the body of `res` with spaces (JSON allows them after the value) until `bytes`, its serialization, is
+// exactly `size` bytes. False when it cannot be: the unpadded reply is longer, or Content-Length gaining a
+// digit jumps over `size`.
+bool pad_to(http::response<http::string_body>& res, std::string& bytes, std::size_t size) {
+    const std::size_t unpadded = res.body().size();
+    // Content-Length's digits change with the body: a second pass corrects for that, a third fails on it.
+    for (int pass = 0; pass < 3 && bytes.size() != size; ++pass) {
+        const std::size_t header = bytes.size() - res.body().size();
+        if (size < header + unpadded) return false;
+        res.body().resize(size - header, ' ');
+        bytes = serialized(res);
+    }
+    return bytes.size() == size;
+}
+
+// A fault a test got wrong (the connection is closed instead of answered): said where the test's output shows it.
+void say(const std::string& what) { std::fputs(("emulator: " + what + "\n").c_str(), stderr); }
+
 std::optional<server_tls_context> make_server_tls(const emulator_options& opts) {
     if (opts.tls_certificate_file.empty()) return std::nullopt;
 #if !PIECES_WITH_TLS
@@ -70,6 +132,9 @@ std::optional<server_tls_context> make_server_tls(const emulator_options& opts) 
         ctx->load_verify_file(opts.tls_client_ca_file);
         ctx->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
     }
+    // No TLS 1.3 session tickets: sent after the handshake, they would reach the client ahead of the first reply
+    // and move where its reads end (fault::wire_size counts on that). No test resumes a session.
+    SSL_CTX_set_num_tickets(ctx->native_handle(), 0);
     return ctx;
 #endif
 }
@@ -139,6 +204,48 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
         co_return !ec;
     }
 
+#if PIECES_WITH_TLS
+    // `reply` and then `trailing` as TLS records, each its own, the whole ciphertext in one socket write (Asio's
+    // engine hands the records to the socket a few at a time: the stray ones could arrive after the client has
+    // read the reply). The records are made in a memory BIO put in place of the engine's, so the engine cannot
+    // write on this SSL any more: the session ends after this.
+    static asio::awaitable<void> write_records_at_once(asio::ssl::stream<beast::tcp_stream&>& stream,
+                                                      std::string_view reply, std::string_view trailing,
+                                                      std::size_t wire_size) {
+        SSL* ssl = stream.native_handle();
+        BIO* mem = BIO_new(BIO_s_mem());
+        if (!mem) co_return;
+        // Owned by the SSL from here. The engine's BIO it replaces is also the read BIO, which holds a reference
+        // of its own: reading goes on as before.
+        SSL_set0_wbio(ssl, mem);
+        const auto encrypt = [ssl](std::string_view plain) {
+            while (!plain.empty()) {  // Asio's SSL_MODE_ENABLE_PARTIAL_WRITE: a record or so per call
+                const auto chunk =
+                    std::min(plain.size(), static_cast<std::size_t>(std::numeric_limits<int>::max()));
+                const int n = SSL_write(ssl, plain.data(), static_cast<int>(chunk));
+                if (n <= 0) return false;
+                plain.remove_prefix(static_cast<std::size_t>(n));
+            }
+            return true;
+        };
+        if (!encrypt(reply)) co_return;
+        // The reply was padded for TLS 1.3 records with a 16-byte tag; another version or cipher makes records of
+        // other sizes, and the reply would not end where the client's read ends: nothing is sent, the connection
+        // is closed, and the test fails on it.
+        if (const std::size_t made = BIO_ctrl_pending(mem); made != wire_size) {
+            say("fault::wire_size " + std::to_string(wire_size) + ": the reply took " + std::to_string(made) +
+                " bytes of TLS records (not TLS 1.3 with a 16-byte tag?); nothing sent");
+            co_return;
+        }
+        if (!encrypt(trailing)) co_return;
+        char* data = nullptr;
+        const long size = BIO_get_mem_data(mem, &data);
+        if (size <= 0 || !data) co_return;
+        const std::string wire(data, static_cast<std::size_t>(size));
+        co_await write_bytes(stream.next_layer(), wire);  // the TCP stream under the TLS one: one buffer, one send
+    }
+#endif
+
     template <class Stream>
     static asio::awaitable<void> serve(std::shared_ptr<impl> self, std::shared_ptr<session> s, Stream& stream) {
         beast::flat_buffer buffer;
@@ -194,6 +301,20 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
                 for (const auto& [name, value] : f.trailers) bytes += name + ": " + value + "\r\n";
                 bytes += "\r\n";
             }
+            // A reply that ends exactly where the client's read ends, the trailing bytes behind it in one write.
+            const bool exact = f.wire_size != 0 && !f.chunked && f.trickle_interval.count() == 0 &&
+                               f.close == fault::close_mode::none;
+            if (exact) {
+                const std::size_t unpadded = bytes.size();
+                const std::size_t message_size = message_size_for<Stream>(f.wire_size);
+                if (message_size == 0 || !pad_to(res, bytes, message_size)) {  // a test's mistake
+                    say("fault::wire_size " + std::to_string(f.wire_size) + " cannot be met by a reply of " +
+                        std::to_string(unpadded) + " bytes; nothing sent");
+                    break;
+                }
+                beast::error_code ignored;  // large enough for one send of the reply and the trailing bytes
+                s->stream.socket().set_option(asio::socket_base::send_buffer_size(1 << 20), ignored);
+            }
             bytes += f.trailing_bytes;
             const std::size_t header_end = bytes.find("\r\n\r\n") + 4;
 
@@ -205,6 +326,16 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
                 co_await write_bytes(stream, std::string_view(bytes).substr(0, header_end + (bytes.size() - header_end) / 2));
                 break;
             }
+#if PIECES_WITH_TLS
+            if constexpr (is_tls_stream<Stream>) {
+                if (exact) {  // the engine cannot write on this SSL afterwards: the session ends
+                    const std::size_t reply_size = bytes.size() - f.trailing_bytes.size();
+                    co_await write_records_at_once(stream, std::string_view(bytes).substr(0, reply_size),
+                                                   std::string_view(bytes).substr(reply_size), f.wire_size);
+                    break;
+                }
+            }
+#endif
             if (f.trickle_interval.count() > 0) {
                 const std::size_t step = std::max<std::size_t>(1, f.trickle_bytes);
                 bool ok = true;

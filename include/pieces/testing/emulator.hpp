@@ -65,6 +65,12 @@ struct fault {
     /// Sent right after the reply, in the same write, on a connection kept open: bytes nobody asked for
     /// (e.g. a second, unrequested reply).
     std::string trailing_bytes;
+    /// With `trailing_bytes`: the reply's body (JSON) is padded with spaces so that the reply takes exactly this many
+    /// bytes on the wire (the HTTP message; over TLS its records), and over TLS the trailing bytes are records of
+    /// their own, sent in the same socket write. 0: no padding. Ignored with `chunked`, a trickle or a `close` mode.
+    /// Over TLS (1.3 assumed) the session ends after this reply. A size that cannot be met: nothing is written and
+    /// the connection is closed (the emulator says why on stderr).
+    std::size_t wire_size = 0;
     int times = -1;                        ///< requests this applies to; -1 until cleared
 };
 
