@@ -26,6 +26,11 @@ asio::any_completion_executor make_completion_executor(const asio::any_io_execut
     return asio::any_completion_executor(ex);
 }
 
+std::optional<asio::io_context::executor_type> io_context_executor(const asio::any_io_executor& ex) {
+    if (const auto* ioc = ex.target<asio::io_context::executor_type>()) return *ioc;
+    return std::nullopt;
+}
+
 }  // namespace
 
 client_impl::client_impl(asio::any_io_executor ex, client_config cfg, base_url url, std::unique_ptr<tls_context> t)
@@ -37,6 +42,7 @@ client_impl::client_impl(asio::any_io_executor ex, client_config cfg, base_url u
       common_fields(common_request_fields(cfg, url)),
       tls(std::move(t)),
       executor_(std::move(ex)),
+      io_executor_(io_context_executor(executor_)),
       config_(std::move(cfg)),
       url_(std::move(url)) {}
 

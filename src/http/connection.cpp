@@ -44,6 +44,19 @@ void close_connection(client_impl& impl, connection& c) noexcept {
     --impl.connections_open;
 }
 
+// Whether the server closed the connection or wrote to it unasked since its last reply: a peek that does not
+// block tells, so that no request, a POST above all, is sent into a connection already known to be gone, and no
+// stray bytes are read as a reply. (Which connections are peeked: reuse_check.hpp and request_op.cpp.)
+// The socket is in non-blocking mode from its connect on (see connect_result), so the peek is one receive
+// call that returns at once, through Asio on every platform: would_block means nothing has arrived.
+bool socket_has_input(connection& c) {
+    if (!c.connected) return false;
+    char byte = 0;
+    boost::system::error_code ec;
+    c.stream.socket().receive(boost::asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+    return ec != boost::asio::error::would_block;
+}
+
 namespace {
 
 auto discarder(client_impl& impl) {
@@ -54,29 +67,17 @@ void wake(pool_state<connection_ptr>::waiter* w) {
     if (w) static_cast<timed_waiter*>(w)->timer.cancel();
 }
 
-// An idle connection the server closed (or wrote to unasked) since its last reply: a peek that does not block
-// tells, so that no request, a POST above all, is sent into a connection already known to be gone, and no
-// stray bytes are read as a reply. (Which connections are peeked: reuse_check.hpp.)
-// The socket is in non-blocking mode from its connect on (see connect_result), so the peek is one receive
-// call that returns at once, through Asio on every platform: would_block means nothing has arrived.
-bool peer_gone(connection& c) {
-    if (!c.connected) return false;
-    char byte = 0;
-    boost::system::error_code ec;
-    c.stream.socket().receive(boost::asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
-    return ec != boost::asio::error::would_block;
-}
-
 // Whether `c`, given back `now - c.idle_since` ago, must not carry the next request (see reuse_check.hpp).
-// `handed_over`: it was given back by the request whose completion made this one.
-bool must_replace(client_impl& impl, connection& c, bool handed_over, bool is_get, clock_type::time_point now) {
-    switch (check_before_reuse(now - c.idle_since, c.idle_limit, handed_over, is_get, impl.handover_window)) {
+// `held_for`: it has not sat idle since, but was held this long (see check_before_reuse).
+bool must_replace(client_impl& impl, connection& c, std::optional<clock_type::duration> held_for, bool is_get,
+                  clock_type::time_point now) {
+    switch (check_before_reuse(now - c.idle_since, c.idle_limit, held_for, is_get, impl.handover_window)) {
     case reuse_check::expired: return true;
     case reuse_check::none: return false;
     case reuse_check::peek: break;
     }
     ++impl.reuse_peeks;
-    return peer_gone(c);
+    return socket_has_input(c);  // the server closed it or wrote to it unasked since its last reply
 }
 
 }  // namespace
@@ -109,7 +110,7 @@ timed_waiter::~timed_waiter() {
 
 void timed_waiter::claim(std::optional<lease>& out, bool is_get, clock_type::time_point now) {
     if (granted) {
-        if (must_replace(impl_, *granted, true, is_get, now)) {  // given straight to this request
+        if (must_replace(impl_, *granted, now - granted->idle_since, is_get, now)) {  // given straight to this request
             auto fresh = new_connection(impl_);  // first: if this throws, the destructor passes `granted` on
             close_connection(impl_, *granted);
             granted = std::move(fresh);
@@ -123,17 +124,18 @@ void timed_waiter::claim(std::optional<lease>& out, bool is_get, clock_type::tim
 }
 
 pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh, bool is_get,
-                           clock_type::time_point now, const connection* handed_over) {
-    const auto expired = [now, &impl, is_get, handed_over](const connection_ptr& c) {
-        return must_replace(impl, *c, c.get() == handed_over, is_get, now);
+                           clock_type::time_point now, const connection* handed_over, clock_type::duration held_for) {
+    const auto expired = [now, &impl, is_get, handed_over, held_for](const connection_ptr& c) {
+        return must_replace(impl, *c, c.get() == handed_over ? std::optional(held_for) : std::nullopt, is_get, now);
     };
     // The oldest idle connections past their idle limit are closed as they are met (no system call): the peek
     // is only for the one about to be reused.
     impl.pool.discard_oldest_while(
         [now](const connection_ptr& c) {
-            return check_before_reuse(now - c->idle_since, c->idle_limit, false, false) == reuse_check::expired;
+            return check_before_reuse(now - c->idle_since, c->idle_limit, std::nullopt, false) == reuse_check::expired;
         },
         discarder(impl));
+    if (handed_over) impl.pool.move_to_front([handed_over](const connection_ptr& c) { return c.get() == handed_over; });
     connection_ptr idle;
     switch (impl.pool.acquire(idle, want_fresh, expired, discarder(impl))) {
     case pool_state<connection_ptr>::outcome::got_idle:

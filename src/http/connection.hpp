@@ -4,6 +4,7 @@
 
 #include "../client_impl.hpp"
 #include "deadline.hpp"
+#include "metered_stream.hpp"
 #include "request_machine.hpp"
 #include "reuse_check.hpp"
 
@@ -22,11 +23,14 @@ namespace pieces::detail {
 struct connection {
     // Beast reads at most the buffer's spare capacity (at least 512 bytes) per read: 16 KiB up front lets a
     // 100 KB reply arrive in a handful of reads instead of ~200, each a strand hop.
-    explicit connection(const client_impl::strand_type& s) : stream(s) { buffer.reserve(read_buffer_capacity); }
+    explicit connection(const client_impl::strand_type& s) : stream(s), reads(stream) {
+        buffer.reserve(read_buffer_capacity);
+    }
     static constexpr std::size_t read_buffer_capacity = 16 * 1024;
     boost::beast::tcp_stream stream;
+    metered_stream reads;  // `stream` as requests (and the TLS layer) use it: notes whether a read filled its space
 #if PIECES_WITH_TLS
-    std::optional<boost::asio::ssl::stream<boost::beast::tcp_stream&>> tls;  // https: made after the connect
+    std::optional<boost::asio::ssl::stream<metered_stream&>> tls;  // https: made after the connect
 #else
     static constexpr bool tls = false;  // built without TLS: https:// is refused before any connection
 #endif
@@ -47,12 +51,15 @@ struct connection {
 #if PIECES_WITH_TLS
         if (tls) return f(*tls);
 #endif
-        return f(stream);
+        return f(reads);
     }
 };
 
 /// The peer closed or reset the connection (over TLS too: closed without close_notify).
 bool is_closed_error(const boost::system::error_code& ec) noexcept;
+
+/// Bytes (or the end of the stream) wait on `c`'s socket: one non-blocking peek.
+bool socket_has_input(connection& c);
 
 /// A new, unconnected connection of `impl`'s pool.
 connection_ptr new_connection(client_impl& impl);
@@ -111,8 +118,9 @@ private:
 /// Takes the most recently used idle connection that is still good (not past its idle limit, not closed or
 /// written to by the server: see reuse_check.hpp), or a slot to open one, into `out`; or neither (the request
 /// must wait). `is_get`: the request is a GET. `handed_over`: the connection the request whose completion made
-/// this one gave back (it has not sat idle, see reuse_check.hpp), if any.
+/// this one gave back (it has not sat idle, see reuse_check.hpp), if any; `held_for`: how long that completion
+/// had run when it made this request.
 pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh, bool is_get,
-                           clock_type::time_point now, const connection* handed_over);
+                           clock_type::time_point now, const connection* handed_over, clock_type::duration held_for);
 
 }  // namespace pieces::detail

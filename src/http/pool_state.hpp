@@ -3,6 +3,7 @@
 // Waiters are served in FIFO order; an idle connection is reused most-recently-used first.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <utility>
@@ -49,6 +50,19 @@ public:
             return outcome::may_open;
         }
         return outcome::must_wait;
+    }
+
+    /// Makes the idle connection for which `is_it(conn)` holds (if any) the next one acquire() takes: a request
+    /// takes again the connection its maker's request gave back, though others went idle after it.
+    template <class Pred>
+    void move_to_front(Pred&& is_it) {
+        for (auto it = idle_.end(); it != idle_.begin();) {
+            --it;
+            if (is_it(*it)) {
+                std::rotate(it, it + 1, idle_.end());
+                return;
+            }
+        }
     }
 
     /// Discards idle connections from the least recently used end while `expired(conn)` holds.

@@ -1,11 +1,13 @@
 // One request as one asynchronous operation: request_machine decides each step, this file does its I/O on
 // the client's strand. No coroutine and no co_spawn per request: the state lives in one allocation, moved
 // from one step's completion handler to the next; the caller's handler is completed on its own executor.
+#include "completion_memory.hpp"
 #include "connection.hpp"
 #include "reply_fields.hpp"
 #include "reply_parser.hpp"
 #include "request_machine.hpp"
 #include "request_text.hpp"
+#include "state_blocks.hpp"
 #include "retry_schedule.hpp"
 #if PIECES_WITH_TLS
 #include "tls_context.hpp"
@@ -13,11 +15,11 @@
 
 #include <pieces/error.hpp>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/recycling_allocator.hpp>
 #if PIECES_WITH_TLS
 #include <boost/asio/ssl/error.hpp>
 #endif
@@ -72,7 +74,9 @@ struct request_state : deadline_entry {
     std::chrono::milliseconds timeout{};
     retry_policy retry;
     response_handler handler;
-    asio::any_completion_executor work;  // keeps the handler's executor busy while we run
+    // Keeps the handler's executor busy while we run; not needed (left empty) when that is the client's own, which
+    // the request's own I/O keeps busy.
+    asio::any_completion_executor work;
     asio::cancellation_signal signal;    // emitted on the strand (by cancel_forwarder or cancel_all)
     bool cancelled = false;              // a terminal cancellation arrived (the machine is told at each step)
     bool timed_out = false;              // the deadline passed: the step in flight was cancelled for it
@@ -81,7 +85,8 @@ struct request_state : deadline_entry {
     request_state* prev = nullptr;
     request_state* next = nullptr;
 
-    const connection* handed_over = nullptr;  // given back by the request whose completion made this one
+    const connection* handed_over = nullptr;  // given back by the request whose completion made this one,
+    clock_type::duration held_for{};           // which had run this long when it made it
     std::optional<request_machine> machine;
     request_step awaiting = request_step::acquire;  // the step whose completion comes next
     std::optional<lease> held;                      // gives the slot back on every path
@@ -89,6 +94,9 @@ struct request_state : deadline_entry {
     std::optional<asio::steady_timer> backoff_timer;  // made on a request's first backoff
     std::optional<reply_parser> parser;
     http_response response;
+    error_code result;                         // how it ended, for the completion
+    const connection* went_idle = nullptr;     // the connection its last release put on the idle list
+    completion_memory completion_block;        // for the posted completion (see completion_memory.hpp)
 };
 
 namespace {
@@ -286,6 +294,10 @@ private:
 #if PIECES_WITH_TLS
         facts.bytes_after = facts.bytes_after || (c.tls && tls_input_pending(c));
 #endif
+        // A reply that ended with a read that filled its space may have bytes behind it still in the socket (it
+        // ended where the read ended): one look now, since the next request may take the connection unpeeked.
+        // Otherwise the socket was empty when the reply ended, and no system call is needed.
+        if (!facts.bytes_after && c.reads.last_read_filled()) facts.bytes_after = socket_has_input(c);
         if (facts.status < 100 || facts.status >= 200 || facts.status == 101) {
             st->response.status = facts.status;
             st->response.json_content = is_json_type(p.content_type());
@@ -318,7 +330,7 @@ private:
                 went_idle = nullptr;  // given back before this attempt: maybe discarded by now
                 const auto answer =
                     take_from_pool(impl, st->held, act.want_fresh, st->req.method == http_method::get, now,
-                                   std::exchange(st->handed_over, nullptr));  // the first attempt only
+                                   std::exchange(st->handed_over, nullptr), st->held_for);  // the first attempt only
                 if (st->held) {
                     auto& c = st->held->conn();
                     act = m().on_acquired(answer, c.ready(), !impl.resolved, c.requests, now, cancelled());
@@ -469,10 +481,14 @@ void schedule_deadlines(client_impl& impl) {
         }));
 }
 
-// The connection the request whose completion is running on this thread gave back to the idle list, while that
-// completion runs: a request it makes (a poller's next one) may take it again as it is (see reuse_check.hpp).
-// Only compared, never dereferenced.
-thread_local const connection* completion_gave_back = nullptr;
+// While a completion runs on this thread: the connection its request gave back to the idle list, and when the
+// completion began. A request it makes (a poller's next one) may take that connection again as it is (see
+// reuse_check.hpp). The connection is only compared, never dereferenced.
+struct running_completion {
+    const connection* gave_back = nullptr;
+    clock_type::time_point began{};
+};
+thread_local running_completion completion_on_this_thread;
 
 // Hands the result to the caller's handler, on the handler's executor (holding work on it until then), always
 // posted: never inside the initiating call, and never inside the client's strand. Decoding the reply and the
@@ -487,17 +503,30 @@ void complete(std::shared_ptr<request_state> st, error_code ec, const connection
         st->impl->deadlines.remove(*st);
         schedule_deadlines(*st->impl);
     }
+    st->result = ec;
+    st->went_idle = went_idle;
     auto ex = asio::get_associated_executor(st->handler, st->impl->completion_executor);
-    auto deliver = [h = std::move(st->handler), work = std::move(st->work), ec, res = std::move(st->response),
-                    went_idle]() mutable {
+    const completion_allocator<void> memory(st->completion_block);
+    std::shared_ptr<client_impl> impl = st->impl;  // `st` moves into the completion
+    // The completion holds the state (and so its own memory) until Asio has freed that memory; it then lets the
+    // state go before the caller's code runs, so the next request the caller makes reuses its block.
+    auto deliver = [st = std::move(st)]() mutable {
+        response_handler h = std::move(st->handler);
+        auto work = std::move(st->work);
+        http_response res = std::move(st->response);
+        const error_code ec = st->result;
+        const connection* went_idle = st->went_idle;
+        st.reset();
         asio::get_associated_cancellation_slot(h).clear();
+        running_completion now_running;
+        if (went_idle) now_running = {went_idle, clock_type::now()};
         struct restore {
-            const connection* outer;
-            ~restore() { completion_gave_back = outer; }  // also when the handler throws
-        } scope{std::exchange(completion_gave_back, went_idle)};
+            running_completion outer;
+            ~restore() { completion_on_this_thread = outer; }  // also when the handler throws
+        } scope{std::exchange(completion_on_this_thread, now_running)};
         std::move(h)(ec, std::move(res));
     };
-    st->impl->post_completion(std::move(ex), std::move(deliver));
+    impl->post_completion(std::move(ex), asio::bind_allocator(memory, std::move(deliver)));
 }
 
 // Installed on the caller's cancellation slot: hops to the strand, where the request lives.
@@ -520,15 +549,19 @@ struct cancel_forwarder {
 void client_impl::async_send(http_request req, std::chrono::milliseconds timeout, const retry_policy& retry,
                              response_handler handler) {
     // From the thread's recycled blocks: a request's state is one block, reused by the next request.
-    auto st = std::allocate_shared<request_state>(asio::recycling_allocator<request_state>(), std::move(handler));
+    auto st = std::allocate_shared<request_state>(state_allocator<request_state>(), std::move(handler));
     st->impl = shared_from_this();
     st->req = std::move(req);
-    st->deadline = deadline_after(clock_type::now(), timeout);
+    const auto now = clock_type::now();
+    st->deadline = deadline_after(now, timeout);
     st->timeout = timeout;
     st->retry = retry;
-    st->handed_over = completion_gave_back;  // made inside a completion (on this thread): see complete()
-    st->work = asio::prefer(asio::get_associated_executor(st->handler, completion_executor),
-                            asio::execution::outstanding_work.tracked);
+    if (const auto& running = completion_on_this_thread; running.gave_back) {  // made inside a completion: complete()
+        st->handed_over = running.gave_back;
+        st->held_for = now - running.began;
+    }
+    if (auto ex = asio::get_associated_executor(st->handler, completion_executor); !(ex == completion_executor))
+        st->work = asio::prefer(std::move(ex), asio::execution::outstanding_work.tracked);
     if (closed) {  // refused; completed from the strand, never inside this call
         asio::post(strand, [st = std::move(st)]() mutable { complete(std::move(st), errc::client_closed); });
         return;

@@ -67,7 +67,7 @@ std::unique_ptr<tls_context> make_tls_context(const tls_options& opts, std::stri
 }
 
 step_result begin_tls(connection& c, tls_context& ctx, const base_url& url) {
-    c.tls.emplace(c.stream, ctx.ssl);
+    c.tls.emplace(c.reads, ctx.ssl);
     SSL* ssl = c.tls->native_handle();
     error_code not_ip;
     asio::ip::make_address(url.host, not_ip);

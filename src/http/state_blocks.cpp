@@ -1,0 +1,36 @@
+#include "state_blocks.hpp"
+
+namespace pieces::detail {
+
+namespace {
+
+constexpr std::size_t kept_blocks = 4;
+
+struct block_cache {
+    void* blocks[kept_blocks] = {};
+    std::size_t size = 0;  // one size kept: a request's state (the first size given back)
+    std::size_t count = 0;
+    block_cache() = default;
+    block_cache(const block_cache&) = delete;
+    block_cache& operator=(const block_cache&) = delete;
+    ~block_cache() {
+        while (count > 0) ::operator delete(blocks[--count]);
+    }
+};
+thread_local block_cache cache;
+
+}  // namespace
+
+void* take_state_block(std::size_t size) noexcept {
+    if (cache.count == 0 || cache.size != size) return nullptr;
+    return cache.blocks[--cache.count];
+}
+
+bool keep_state_block(void* p, std::size_t size) noexcept {
+    if (cache.count == 0) cache.size = size;
+    if (cache.size != size || cache.count == kept_blocks) return false;
+    cache.blocks[cache.count++] = p;
+    return true;
+}
+
+}  // namespace pieces::detail
