@@ -1,14 +1,15 @@
 // One request as one asynchronous operation: request_machine decides each step, this file does its I/O on
 // the client's strand. No coroutine and no co_spawn per request: the state lives in one allocation, moved
 // from one step's completion handler to the next; the caller's handler is completed on its own executor.
+#include "body_buffers.hpp"
 #include "completion_memory.hpp"
 #include "connection.hpp"
 #include "reply_fields.hpp"
 #include "reply_parser.hpp"
 #include "request_machine.hpp"
 #include "request_text.hpp"
-#include "state_blocks.hpp"
 #include "retry_schedule.hpp"
+#include "state_blocks.hpp"
 #if PIECES_WITH_TLS
 #include "tls_context.hpp"
 #endif
@@ -552,6 +553,9 @@ void client_impl::async_send(http_request req, std::chrono::milliseconds timeout
     auto st = std::allocate_shared<request_state>(state_allocator<request_state>(), std::move(handler));
     st->impl = shared_from_this();
     st->req = std::move(req);
+    // Taken now, not when the reply begins: a poller's completion gives its body back just before it makes this
+    // request, so the kept one is reused even when many replies are read in one burst.
+    st->response.body = take_body_buffer();
     const auto now = clock_type::now();
     st->deadline = deadline_after(now, timeout);
     st->timeout = timeout;
