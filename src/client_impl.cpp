@@ -55,6 +55,16 @@ void client_impl::resolve(const std::string& host, const std::string& service, r
     resolver.async_resolve(host, service, std::move(handler));
 }
 
+void client_impl::hold_idle_watch(bool hold) {
+    asio::post(strand, [self = shared_from_this(), hold] {
+        if (hold) {
+            if (self->idle_watch_holds++ == 0) watch_idle_connections(*self);
+        } else if (--self->idle_watch_holds == 0) {
+            unwatch_idle_connections(*self);
+        }
+    });
+}
+
 void client_impl::shutdown() {
     closed = true;
     cancel_all();

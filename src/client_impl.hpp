@@ -56,6 +56,12 @@ public:
     /// As cancel_all, and refuses new requests with errc::client_closed.
     void shutdown();
 
+    /// While held (by a watcher with subscribers, which keeps the io_context busy anyway), each idle connection has a
+    /// wait on its socket, so that one the server closes is closed at once instead of sitting in CLOSE_WAIT until
+    /// the next request (see http/connection.hpp). Without a hold there is none: a pending wait counts as work,
+    /// and would keep io_context::run() from returning after the caller's last request. From any thread.
+    void hold_idle_watch(bool hold);
+
     pool_stats stats() const noexcept;
 
     using resolve_handler =
@@ -106,6 +112,8 @@ public:
     // A connection given back this recently has not sat idle (see http/reuse_check.hpp).
     std::chrono::steady_clock::duration handover_window = detail::handover_window;  // tests set it
     std::uint64_t reuse_peeks = 0;  // idle connections peeked before reuse (read by tests)
+    std::size_t idle_watch_holds = 0;         // see hold_idle_watch
+    std::uint64_t idle_watch_generation = 0;  // names each wait on an idle connection: never the same twice
 
     // ---- counters, readable from any thread ----
     std::atomic<std::uint64_t> connections_opened{0};

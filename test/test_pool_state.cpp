@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <vector>
 
 using pool = pieces::detail::pool_state<std::unique_ptr<int>>;
 using conn = std::unique_ptr<int>;
@@ -111,15 +112,42 @@ TEST_CASE("pool_state: a request takes again the connection its maker gave back,
     pool p(3);
     auto discard = [](conn) {};
     fill_idle(p, discard);
-    p.move_to_front([](const conn& c) { return *c == 2; });
+    p.make_most_recent([](const conn& c) { return *c == 2; });
     conn got;
     REQUIRE(p.acquire(got, false, never_expired, discard) == pool::outcome::got_idle);
     CHECK(*got == 2);
     REQUIRE(p.acquire(got, false, never_expired, discard) == pool::outcome::got_idle);
     CHECK(*got == 3);  // the others keep their order
-    p.move_to_front([](const conn&) { return false; });  // given back and gone meanwhile: nothing changes
+    p.make_most_recent([](const conn&) { return false; });  // given back and gone meanwhile: nothing changes
     REQUIRE(p.acquire(got, false, never_expired, discard) == pool::outcome::got_idle);
     CHECK(*got == 1);
+}
+
+TEST_CASE("pool_state: an idle connection the server closed is discarded and its slot freed, or given to a waiter") {
+    pool p(3);
+    std::vector<int> discarded;
+    auto discard = [&](conn c) { discarded.push_back(*c); };
+    fill_idle(p, discard);
+    CHECK(p.discard_idle_if([](const conn& c) { return *c == 2; }, discard) == nullptr);
+    CHECK(discarded == std::vector<int>{2});
+    CHECK(p.idle() == 2);
+    CHECK(p.open() == 2);
+    CHECK(p.discard_idle_if([](const conn&) { return false; }, discard) == nullptr);  // taken meanwhile: nothing
+    CHECK(p.open() == 2);
+    conn a;
+    REQUIRE(p.acquire(a, false, never_expired, discard) == pool::outcome::got_idle);
+    REQUIRE(p.acquire(a, false, never_expired, discard) == pool::outcome::got_idle);
+    REQUIRE(p.acquire(a, false, never_expired, discard) == pool::outcome::may_open);
+    pool::waiter w;
+    p.enqueue(&w);
+    p.release(std::make_unique<int>(4), true, discard);  // to the waiter
+    p.release(std::make_unique<int>(5), true, discard);  // idle
+    CHECK(static_cast<bool>(w.granted));
+    pool::waiter w2;
+    p.enqueue(&w2);
+    CHECK(p.discard_idle_if([](const conn& c) { return *c == 5; }, discard) == &w2);
+    CHECK(w2.slot_granted);
+    CHECK(p.open() == 3);
 }
 
 TEST_CASE("pool_state: the oldest idle connections are discarded while they are expired") {
@@ -188,6 +216,9 @@ TEST_CASE("reuse check: a connection that sat idle is peeked; one a GET takes ag
     CHECK(check_before_reuse(0ns, limit, 5ms, get, 10ms) == reuse_check::none);  // a wider window
     // Its completion waited 20 ms in the queue behind others, then made the request at once: not the caller's time.
     CHECK(check_before_reuse(20ms, limit, 0ns, get) == reuse_check::none);
+    // ... up to a bound: stray bytes a server sent after its reply have at most 50 windows to go unseen.
+    CHECK(check_before_reuse(handover_window * 50 - 1ns, limit, 0ns, get) == reuse_check::none);
+    CHECK(check_before_reuse(handover_window * 50, limit, 0ns, get) == reuse_check::peek);
     CHECK(check_before_reuse(limit, limit, sat_idle, get) == reuse_check::expired);
     CHECK(check_before_reuse(limit, limit, 0ns, get) == reuse_check::expired);
     CHECK(check_before_reuse(0ns, 0ns, 0ns, get) == reuse_check::expired);  // Keep-Alive: timeout=0

@@ -10,11 +10,13 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <exception>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 
 using namespace pieces;
 using namespace pieces_test;
@@ -371,6 +373,49 @@ TEST_CASE("watcher: with no subscriber left nothing stays pending, so io_context
         CHECK(a.ended == asio::error::operation_aborted);
         CHECK(b.ended == asio::error::operation_aborted);
     }
+}
+
+TEST_CASE("watcher: idle connections the server closed sit in CLOSE_WAIT: while a watcher has subscribers, each is "
+          "closed when the server closes it, and no wait is left when the last one goes") {
+    // The server on an io_context of its own: the client's then runs out of work exactly when the client has none.
+    asio::io_context server_ioc;
+    auto server_work = asio::make_work_guard(server_ioc);
+    testing::emulator emu(server_ioc.get_executor());
+    emu.seed(from_json<Allocations>(read_fixture("allocations.json")));
+    std::thread server([&] { server_ioc.run(); });
+    asio::io_context ioc;
+    client_config cc;
+    cc.url = emu.url();
+    client cli(ioc, cc);
+    {
+        allocations_watcher w(cli, every(60s));  // one poll in this test
+        fault fin;
+        fin.close_after_reply = true;  // a keep-alive reply, then the server closes the connection
+        fin.times = 1;
+        emu.set_fault(endpoint::snapshot, fin);
+        subscriber a(w);
+        a.pump();
+        run_until(ioc, [&] { return a.events.size() == 1; });
+        // The FIN ends the wait on the idle connection: closed with no request made.
+        run_until(ioc, [&] { return cli.stats().connections_closed == 1; }, 5s);
+        CHECK(cli.stats().connections_open == 0);
+        CHECK(emu.requests(endpoint::snapshot) == 1);
+        // A connection the server keeps open is idle (and watched) after this request ...
+        const allocations_api api(cli);
+        run(ioc, [&]() -> asio::awaitable<void> { CHECK((co_await api.allocations_snapshot()).iterable.size() == 3); }());
+        CHECK(cli.stats().connections_open == 1);
+        a.sub.reset();  // ... until the last subscriber goes
+    }
+    // Nothing of the client's is pending: run() returns at once, the idle connection still open.
+    const auto start = std::chrono::steady_clock::now();
+    ioc.restart();
+    ioc.run_for(10s);
+    CHECK(ioc.stopped());
+    CHECK(ms_since(start) < 5000);
+    CHECK(cli.stats().connections_open == 1);
+    emu.stop();
+    server_work.reset();
+    server.join();
 }
 
 TEST_CASE("watcher: use after free in the watcher: a subscription ended in the strand before its add ran is never "

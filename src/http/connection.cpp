@@ -67,6 +67,46 @@ void wake(pool_state<connection_ptr>::waiter* w) {
     if (w) static_cast<timed_waiter*>(w)->timer.cancel();
 }
 
+// The wait on an idle connection's socket ended: unless it was cancelled (the connection was taken, or the hold
+// ended) or the connection is gone, the server closed it or wrote to it unasked, and it is closed now.
+struct idle_watch_ended {
+    std::weak_ptr<client_impl> client;
+    std::uint64_t watch;  // which wait: a connection taken and given back again has another
+
+    void operator()(const boost::system::error_code& ec) const {
+        auto impl = client.lock();
+        if (!impl || ec == boost::asio::error::operation_aborted) return;
+        wake(impl->pool.discard_idle_if([this](const connection_ptr& c) { return c->idle_watch == watch; },
+                                        discarder(*impl)));
+    }
+};
+
+void watch(client_impl& impl, connection& c) {
+    if (c.idle_watch != 0 || !c.connected) return;
+    c.idle_watch = ++impl.idle_watch_generation;
+    c.stream.socket().async_wait(tcp::socket::wait_read,
+                                 boost::asio::bind_executor(impl.strand, idle_watch_ended{impl.weak_from_this(), c.idle_watch}));
+}
+
+void unwatch(connection& c) {
+    if (c.idle_watch == 0) return;
+    c.idle_watch = 0;
+    boost::system::error_code ignored;
+    c.stream.socket().cancel(ignored);
+}
+
+}  // namespace
+
+void watch_idle_connections(client_impl& impl) {
+    impl.pool.for_each_idle([&impl](const connection_ptr& c) { watch(impl, *c); });
+}
+
+void unwatch_idle_connections(client_impl& impl) {
+    impl.pool.for_each_idle([](const connection_ptr& c) { unwatch(*c); });
+}
+
+namespace {
+
 // Whether `c`, given back `now - c.idle_since` ago, must not carry the next request (see reuse_check.hpp).
 // `held_for`: it has not sat idle since, but was held this long (see check_before_reuse).
 bool must_replace(client_impl& impl, connection& c, std::optional<clock_type::duration> held_for, bool is_get,
@@ -88,11 +128,13 @@ const connection* lease::give_back(bool reusable, clock_type::time_point now) {
     // Idle from now if it carried a request (or was just opened); one given back unused keeps its age.
     if (conn_->requests != requests_at_start_ || conn_->idle_since == clock_type::time_point{})
         conn_->idle_since = now;
-    const connection* c = conn_.get();
+    connection* c = conn_.get();
     reusable = reusable && !impl.closed;  // after shutdown nothing is kept open
     auto* granted = impl.pool.release(std::move(conn_), reusable, discarder(impl));
     wake(granted);
-    return reusable && !granted ? c : nullptr;
+    if (!reusable || granted) return nullptr;
+    if (impl.idle_watch_holds != 0) watch(impl, *c);
+    return c;
 }
 
 timed_waiter::timed_waiter(client_impl& impl, clock_type::time_point deadline)
@@ -135,10 +177,11 @@ pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool wa
             return check_before_reuse(now - c->idle_since, c->idle_limit, std::nullopt, false) == reuse_check::expired;
         },
         discarder(impl));
-    if (handed_over) impl.pool.move_to_front([handed_over](const connection_ptr& c) { return c.get() == handed_over; });
+    if (handed_over) impl.pool.make_most_recent([handed_over](const connection_ptr& c) { return c.get() == handed_over; });
     connection_ptr idle;
     switch (impl.pool.acquire(idle, want_fresh, expired, discarder(impl))) {
     case pool_state<connection_ptr>::outcome::got_idle:
+        unwatch(*idle);
         out.emplace(impl, std::move(idle));
         return pool_answer::idle_connection;
     case pool_state<connection_ptr>::outcome::may_open:

@@ -37,6 +37,7 @@ struct connection {
     boost::beast::flat_buffer buffer;  // kept across requests: no reallocation per reply
     std::string wire;                  // the request being sent; its capacity is kept across requests too
     std::size_t requests = 0;          // requests written on it
+    std::uint64_t idle_watch = 0;      // the wait on its socket while idle (see watch_idle_connections), or 0
     clock_type::time_point idle_since{};
     clock_type::duration idle_limit{};
     bool connected = false;        // TCP
@@ -57,6 +58,13 @@ struct connection {
 
 /// The peer closed or reset the connection (over TLS too: closed without close_notify).
 bool is_closed_error(const boost::system::error_code& ec) noexcept;
+
+/// While `impl` holds the idle watch: a wait on the socket of each idle connection (and of each one that goes
+/// idle later), which closes the connection when the server closes it or writes to it unasked. Starting a wait
+/// costs a system call on a reactor (epoll_ctl), cancelling one does not.
+void watch_idle_connections(client_impl& impl);
+/// Cancels those waits: the hold ended.
+void unwatch_idle_connections(client_impl& impl);
 
 /// Bytes (or the end of the stream) wait on `c`'s socket: one non-blocking peek.
 bool socket_has_input(connection& c);

@@ -6,9 +6,11 @@
 
 #include <boost/asio/associator.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/handler_continuation_hook.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <utility>
 
 namespace pieces::detail {
@@ -24,6 +26,13 @@ struct note_read_fill {
         // Asio's TLS stream reads zero bytes to complete an operation that needed no input: not a read.
         if (asked != 0) *filled = !ec && n == asked;
         std::move(inner)(ec, n);
+    }
+
+    // A read that continues an operation (the TLS layer's, as Beast says) stays one: Asio may then run it on this
+    // thread without waking another.
+    friend bool asio_handler_is_continuation(note_read_fill* h) {
+        using boost::asio::asio_handler_is_continuation;
+        return asio_handler_is_continuation(std::addressof(h->inner));
     }
 };
 

@@ -52,10 +52,11 @@ public:
         return outcome::must_wait;
     }
 
-    /// Makes the idle connection for which `is_it(conn)` holds (if any) the next one acquire() takes: a request
-    /// takes again the connection its maker's request gave back, though others went idle after it.
+    /// Makes the idle connection for which `is_it(conn)` holds (if any) the most recently used, the next one
+    /// acquire() takes: a request takes again the connection its maker's request gave back, though others went
+    /// idle after it.
     template <class Pred>
-    void move_to_front(Pred&& is_it) {
+    void make_most_recent(Pred&& is_it) {
         for (auto it = idle_.end(); it != idle_.begin();) {
             --it;
             if (is_it(*it)) {
@@ -63,6 +64,26 @@ public:
                 return;
             }
         }
+    }
+
+    /// Calls `f(conn)` for each idle connection.
+    template <class F>
+    void for_each_idle(F&& f) {
+        for (auto& c : idle_) f(c);
+    }
+
+    /// Discards the idle connection for which `is_it(conn)` holds, if any, and frees its slot. Returns the waiter
+    /// the slot went to (the caller wakes it), or nullptr.
+    template <class Pred, class Discard>
+    waiter* discard_idle_if(Pred&& is_it, Discard&& discard) {
+        for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+            if (!is_it(*it)) continue;
+            ConnPtr c = std::move(*it);
+            idle_.erase(it);
+            discard(std::move(c));
+            return release_slot();
+        }
+        return nullptr;
     }
 
     /// Discards idle connections from the least recently used end while `expired(conn)` holds.

@@ -298,7 +298,7 @@ private:
         // A reply that ended with a read that filled its space may have bytes behind it still in the socket (it
         // ended where the read ended): one look now, since the next request may take the connection unpeeked.
         // Otherwise the socket was empty when the reply ended, and no system call is needed.
-        if (!facts.bytes_after && c.reads.last_read_filled()) facts.bytes_after = socket_has_input(c);
+        if (!facts.bytes_after && facts.keep_alive && c.reads.last_read_filled()) facts.bytes_after = socket_has_input(c);
         if (facts.status < 100 || facts.status >= 200 || facts.status == 101) {
             st->response.status = facts.status;
             st->response.json_content = is_json_type(p.content_type());
@@ -506,6 +506,7 @@ void complete(std::shared_ptr<request_state> st, error_code ec, const connection
     }
     st->result = ec;
     st->went_idle = went_idle;
+    st->backoff_timer.reset();  // its executor (the strand's shared state) is released here, on the strand
     auto ex = asio::get_associated_executor(st->handler, st->impl->completion_executor);
     const completion_allocator<void> memory(st->completion_block);
     std::shared_ptr<client_impl> impl = st->impl;  // `st` moves into the completion

@@ -19,6 +19,11 @@ enum class reuse_check {
 /// not having sat idle.
 inline constexpr clock_type::duration handover_window = std::chrono::milliseconds(1);
 
+/// How many windows a connection handed over may have spent in all since its give-back, its completion's wait in
+/// the queue included (at 256 connections a few milliseconds): beyond that (50 ms) it is peeked all the same, so
+/// that bytes a server sent later than its reply have a bounded time to go unseen.
+inline constexpr int handover_queue_windows = 50;
+
 /// `idle_for`: since it was given back. `held_for`, for a connection that did not go back to sit in the idle list
 /// but straight to the next request: how long it was held on the way, within `window`. Either taken again by a
 /// request made inside the completion of the request that gave it back (a poller's next request; the completion
@@ -28,12 +33,14 @@ inline constexpr clock_type::duration handover_window = std::chrono::millisecond
 /// has not sat idle, and a GET on it is not peeked: at many connections the peek is a system call on a socket
 /// gone cold in the cache, the one cost per request that grew with the connections in use. A GET that meets a
 /// connection closed in that gap is sent again (the stale-connection rule); a POST, which is not, is always
-/// peeked. (Bytes the server sent right behind the reply are looked for when the reply ends: request_op.cpp.)
+/// peeked. (Bytes the server sent right behind the reply are looked for when the reply ends: request_op.cpp.) The
+/// time since the give-back is bounded all the same: see handover_queue_windows.
 constexpr reuse_check check_before_reuse(clock_type::duration idle_for, clock_type::duration idle_limit,
                                          std::optional<clock_type::duration> held_for, bool is_get,
                                          clock_type::duration window = handover_window) noexcept {
     if (idle_for >= idle_limit) return reuse_check::expired;
-    if (held_for && is_get && *held_for < window) return reuse_check::none;
+    if (held_for && is_get && *held_for < window && idle_for < window * handover_queue_windows)
+        return reuse_check::none;
     return reuse_check::peek;
 }
 

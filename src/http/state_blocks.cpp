@@ -15,18 +15,21 @@ struct block_cache {
     block_cache& operator=(const block_cache&) = delete;
     ~block_cache() {
         while (count > 0) ::operator delete(blocks[--count]);
+        gone = true;  // a state destroyed later in this thread's exit (a static client) is freed, not kept
     }
+    bool gone = false;
 };
 thread_local block_cache cache;
 
 }  // namespace
 
 void* take_state_block(std::size_t size) noexcept {
-    if (cache.count == 0 || cache.size != size) return nullptr;
+    if (cache.count == 0 || cache.size != size) return nullptr;  // (none kept once `gone`)
     return cache.blocks[--cache.count];
 }
 
 bool keep_state_block(void* p, std::size_t size) noexcept {
+    if (cache.gone) return false;
     if (cache.count == 0) cache.size = size;
     if (cache.size != size || cache.count == kept_blocks) return false;
     cache.blocks[cache.count++] = p;

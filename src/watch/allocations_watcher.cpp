@@ -174,7 +174,7 @@ private:
         if (head_) head_->prev = &s;
         head_ = &s;
         s.linked = true;
-        ++count_;
+        if (count_++ == 0) client_->hold_idle_watch(true);  // the timer keeps the io_context busy from now on anyway
         ++subscribers;
     }
     void unlink(watch_subscriber& s) {
@@ -183,7 +183,7 @@ private:
         if (s.next) s.next->prev = s.prev;
         s.prev = s.next = nullptr;
         s.linked = false;
-        --count_;
+        if (--count_ == 0) client_->hold_idle_watch(false);
         --subscribers;
     }
 
