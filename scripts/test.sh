@@ -2,7 +2,7 @@
 # Builds the library, examples and tests, and runs every test.
 # Usage: scripts/test.sh [preset]   (see CMakePresets.json)
 #   default, release   g++, the whole suite (the default: the README's test command)
-#   asan, tsan         AddressSanitizer + UBSan for the suite; ThreadSanitizer for the concurrency tests
+#   asan, tsan         AddressSanitizer + UBSan for the suite; ThreadSanitizer for the concurrency and watcher tests
 #   fuzz               each libFuzzer target for PIECES_FUZZ_SECONDS (default 60), clang
 #   notls              built without TLS (-DPIECES_WITH_TLS=OFF: no OpenSSL), the suite less the TLS tests
 #   libcxx             clang 14 with libc++ (macOS's C++ library); needs PIECES_BOOST_ROOT, a Boost built for

@@ -405,6 +405,7 @@ TEST_CASE("watcher: idle connections the server closed sit in CLOSE_WAIT: while 
         run(ioc, [&]() -> asio::awaitable<void> { CHECK((co_await api.allocations_snapshot()).iterable.size() == 3); }());
         CHECK(cli.stats().connections_open == 1);
         a.sub.reset();  // ... until the last subscriber goes
+        run_until(ioc, [&] { return a.ended == asio::error::operation_aborted; });  // its pending next() ended
     }
     // Nothing of the client's is pending: run() returns at once, the idle connection still open.
     const auto start = std::chrono::steady_clock::now();
