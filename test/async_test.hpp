@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <string>
 #include <exception>
 #include <optional>
 
@@ -98,6 +99,27 @@ inline call_outcome timed_snapshot(asio::io_context& ioc, pieces::client& cli, p
     }());
     out.elapsed_ms = ms_since(start);
     return out;
+}
+
+/// A well-formed reply nobody asked for (an empty snapshot), for the emulator to send right behind a real one.
+inline std::string unrequested_empty_snapshot_reply() {
+    const std::string body = R"({"iterable":[]})";
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body;
+}
+
+/// Two snapshots on `cli`, the second made inside the first's completion (where the connection is handed over
+/// unchecked); each must end without error and with the 3-cloud fixture's clouds.
+inline void two_snapshots_back_to_back(asio::io_context& ioc, pieces::client& cli) {
+    const pieces::allocations_api api(cli);
+    run(ioc, [&]() -> asio::awaitable<void> {
+        auto [first_ec, first] = co_await api.allocations_snapshot({}, tuple_token);
+        auto [second_ec, second] = co_await api.allocations_snapshot({}, tuple_token);
+        CHECK(first_ec == boost::system::error_code{});
+        CHECK(first.iterable.size() == 3);
+        CHECK(second_ec == boost::system::error_code{});
+        CHECK(second.iterable.size() == 3);
+    }());
 }
 
 }  // namespace pieces_test

@@ -633,10 +633,8 @@ TEST_CASE("invalid configurations are refused before any request") {
 TEST_CASE("bytes after a reply: the connection is not reused, and each request gets its own reply") {
     emulator_fixture f;
     // After each real reply, in the same write, a well-formed reply nobody asked for (an empty snapshot).
-    const std::string stray_body = R"({"iterable":[]})";
     fault twice;
-    twice.trailing_bytes = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                           std::to_string(stray_body.size()) + "\r\n\r\n" + stray_body;
+    twice.trailing_bytes = unrequested_empty_snapshot_reply();
     f.emu.set_fault(endpoint::snapshot, twice);
     allocations_api api(*f.cli);
     run(f.ioc, [&]() -> asio::awaitable<void> {
@@ -656,25 +654,14 @@ TEST_CASE("bytes after a reply: the connection is not reused, and each request g
 TEST_CASE("hostile: a stray reply right behind a reply that ends where the read ends is not read as the next reply") {
     emulator_fixture f;
     f.cli->impl()->handover_window = 10s;  // the unchecked hand-over is the path under test, however slow the build
-    const std::string stray_body = R"({"iterable":[]})";
     fault stray;
-    stray.trailing_bytes = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                           std::to_string(stray_body.size()) + "\r\n\r\n" + stray_body;
+    stray.trailing_bytes = unrequested_empty_snapshot_reply();
     // The client's first read on a new connection asks for 16384 bytes (its 16 KiB read buffer): the reply
     // fills it exactly, and the stray reply waits unread in the socket, not in the client's buffer.
     stray.wire_size = 16384;
     stray.times = 1;
     f.emu.set_fault(endpoint::snapshot, stray);
-    allocations_api api(*f.cli);
-    // The second request is made inside the first's completion: the connection is handed over unchecked.
-    run(f.ioc, [&]() -> asio::awaitable<void> {
-        auto [first_ec, first] = co_await api.allocations_snapshot({}, tuple_token);
-        auto [second_ec, second] = co_await api.allocations_snapshot({}, tuple_token);
-        CHECK(first_ec == error_code{});
-        CHECK(first.iterable.size() == 3);
-        CHECK(second_ec == error_code{});
-        CHECK(second.iterable.size() == 3);
-    }());
+    two_snapshots_back_to_back(f.ioc, *f.cli);
     CHECK(f.cli->stats().connections_opened == 2);
     CHECK(f.emu.requests(endpoint::snapshot) == 2);
 }
