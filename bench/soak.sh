@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target test_concurrency >/dev/null
-time PIECES_SOAK_REQUESTS=${1:-100000} build/release/test/test_concurrency "soak*" --durations yes
+cmake --build --preset release --target test_soak >/dev/null
+time PIECES_SOAK_REQUESTS=${1:-100000} build/release/test/test_soak "soak*" --durations yes

@@ -42,7 +42,7 @@ namespace pieces {
 class allocation_api {
 public:
     /// Shares `c`'s configuration and pool; may outlive `c` (its requests then fail with `client_closed`).
-    explicit allocation_api(const client& c) : impl_(c.impl()) {}
+    explicit allocation_api(const client& c) : impl_(detail::access::impl(c)) {}
 
     /// `GET /allocation/{allocation}`: one allocation; `allocation` is sent percent-encoded as one path segment. Errors: `cloud_not_found` (410), `invalid_argument` (empty id). See the class documentation for the forms, errors and cancellation.
     template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token = default_completion_token>
@@ -61,6 +61,7 @@ public:
     }
 
 private:
+    friend struct detail::access;
     detail::client_ptr impl_;
 };
 

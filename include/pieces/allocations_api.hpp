@@ -42,7 +42,7 @@ namespace pieces {
 class allocations_api {
 public:
     /// Shares `c`'s configuration and pool; may outlive `c` (its requests then fail with `client_closed`).
-    explicit allocations_api(const client& c) : impl_(c.impl()) {}
+    explicit allocations_api(const client& c) : impl_(detail::access::impl(c)) {}
 
     /// `POST /allocations/connect`: connects the cloud of the given user (who must be logged in). Errors: `internal_server_error` (500, e.g. no user), `gateway_timeout` (504). See the class documentation for the forms, errors and cancellation.
     template <boost::asio::completion_token_for<void(boost::system::error_code, AllocationCloud)> Token = default_completion_token>
@@ -93,6 +93,7 @@ public:
     }
 
 private:
+    friend struct detail::access;
     detail::client_ptr impl_;
 };
 

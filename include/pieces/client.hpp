@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pieces/client_config.hpp>
+#include <pieces/detail/access.hpp>
 #include <pieces/pool_stats.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -12,7 +13,7 @@
 namespace pieces {
 
 namespace detail {
-class client_impl;
+class transport;
 }
 
 /// Owns the configuration and the HTTP/1.1 keep-alive connection pool for one Pieces OS.
@@ -64,11 +65,9 @@ public:
     /// A snapshot of the pool's counters.
     pool_stats stats() const noexcept;
 
-    /// For the API classes.
-    const std::shared_ptr<detail::client_impl>& impl() const noexcept { return impl_; }
-
 private:
-    std::shared_ptr<detail::client_impl> impl_;
+    friend struct detail::access;
+    std::shared_ptr<detail::transport> impl_;
 };
 
 }  // namespace pieces

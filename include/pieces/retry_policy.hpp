@@ -15,7 +15,8 @@ struct retry_policy {
     /// Attempts in all, the first included: 1 = no retry (the default). Must be >= 1.
     unsigned max_attempts = 1;
     /// The bound on the wait before the second attempt; it doubles for each later one, up to `max_backoff`. Each
-    /// wait is drawn uniformly from [0, bound] ("full jitter"), so that many clients do not retry in step.
+    /// wait is drawn uniformly from [bound/2, bound] (the watcher's backoff too), so that many clients do not retry
+    /// in step and none retries without a pause.
     /// Must be >= 0.
     std::chrono::milliseconds initial_backoff{200};
     /// The largest bound, and the longest a server's `Retry-After` (seconds or an HTTP date) is honoured: a

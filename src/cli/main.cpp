@@ -1,8 +1,8 @@
 // pieces-allocations: the command-line tool for people who operate Pieces OS, on the library.
-#include "exit_codes.hpp"
-#include "options.hpp"
-#include "output.hpp"
-#include "watch_diff.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/options.hpp"
+#include "cli/output.hpp"
+#include "cli/watch_diff.hpp"
 
 #include <pieces/allocations.hpp>
 

@@ -1,6 +1,6 @@
-#include "options.hpp"
+#include "cli/options.hpp"
 
-#include "../util/read_double.hpp"
+#include "util/read_double.hpp"
 
 #include <charconv>
 #include <cmath>

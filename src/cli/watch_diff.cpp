@@ -1,6 +1,6 @@
-#include "watch_diff.hpp"
+#include "cli/watch_diff.hpp"
 
-#include "output.hpp"
+#include "cli/output.hpp"
 
 namespace pieces::cli {
 namespace {

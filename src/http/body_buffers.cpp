@@ -1,4 +1,4 @@
-#include "body_buffers.hpp"
+#include "http/body_buffers.hpp"
 
 namespace pieces::detail {
 

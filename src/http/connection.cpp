@@ -1,7 +1,7 @@
-#include "connection.hpp"
+#include "http/connection.hpp"
 
-#include "reply_fields.hpp"
-#include "tls_context.hpp"
+#include "http/reply_fields.hpp"
+#include "http/tls_context.hpp"
 
 #if PIECES_WITH_TLS
 #include <boost/asio/ssl/error.hpp>
@@ -25,13 +25,13 @@ bool is_closed_error(const boost::system::error_code& ec) noexcept {
         ;
 }
 
-connection_ptr new_connection(client_impl& impl) {
+connection_ptr new_connection(transport& impl) {
     auto c = connection_ptr(new connection(impl.strand));
     c->idle_limit = idle_limit_for(impl.config().pool.idle_timeout, std::nullopt);
     return c;
 }
 
-void close_connection(client_impl& impl, connection& c) noexcept {
+void close_connection(transport& impl, connection& c) noexcept {
     if (!c.connected) return;
 #if PIECES_WITH_TLS
     send_close_notify(c);
@@ -59,7 +59,7 @@ bool socket_has_input(connection& c) {
 
 namespace {
 
-auto discarder(client_impl& impl) {
+auto discarder(transport& impl) {
     return [&impl](connection_ptr c) { close_connection(impl, *c); };
 }
 
@@ -70,7 +70,7 @@ void wake(pool_state<connection_ptr>::waiter* w) {
 // The wait on an idle connection's socket ended: unless it was cancelled (the connection was taken, or the hold
 // ended) or the connection is gone, the server closed it or wrote to it unasked, and it is closed now.
 struct idle_watch_ended {
-    std::weak_ptr<client_impl> client;
+    std::weak_ptr<transport> client;
     std::uint64_t watch;  // which wait: a connection taken and given back again has another
 
     void operator()(const boost::system::error_code& ec) const {
@@ -81,7 +81,7 @@ struct idle_watch_ended {
     }
 };
 
-void watch(client_impl& impl, connection& c) {
+void watch(transport& impl, connection& c) {
     if (c.idle_watch != 0 || !c.connected) return;
     c.idle_watch = ++impl.idle_watch_generation;
     c.stream.socket().async_wait(tcp::socket::wait_read,
@@ -97,11 +97,11 @@ void unwatch(connection& c) {
 
 }  // namespace
 
-void watch_idle_connections(client_impl& impl) {
+void watch_idle_connections(transport& impl) {
     impl.pool.for_each_idle([&impl](const connection_ptr& c) { watch(impl, *c); });
 }
 
-void unwatch_idle_connections(client_impl& impl) {
+void unwatch_idle_connections(transport& impl) {
     impl.pool.for_each_idle([](const connection_ptr& c) { unwatch(*c); });
 }
 
@@ -109,7 +109,7 @@ namespace {
 
 // Whether `c`, given back `now - c.idle_since` ago, must not carry the next request (see reuse_check.hpp).
 // `held_for`: it has not sat idle since, but was held this long (see check_before_reuse).
-bool must_replace(client_impl& impl, connection& c, std::optional<clock_type::duration> held_for, bool is_get,
+bool must_replace(transport& impl, connection& c, std::optional<clock_type::duration> held_for, bool is_get,
                   clock_type::time_point now) {
     switch (check_before_reuse(now - c.idle_since, c.idle_limit, held_for, is_get, impl.handover_window)) {
     case reuse_check::expired: return true;
@@ -123,7 +123,7 @@ bool must_replace(client_impl& impl, connection& c, std::optional<clock_type::du
 }  // namespace
 
 const connection* lease::give_back(bool reusable, clock_type::time_point now) {
-    client_impl& impl = *std::exchange(impl_, nullptr);
+    transport& impl = *std::exchange(impl_, nullptr);
     --impl.requests_in_flight;
     // Idle from now if it carried a request (or was just opened); one given back unused keeps its age.
     if (conn_->requests != requests_at_start_ || conn_->idle_since == clock_type::time_point{})
@@ -137,7 +137,7 @@ const connection* lease::give_back(bool reusable, clock_type::time_point now) {
     return c;
 }
 
-timed_waiter::timed_waiter(client_impl& impl, clock_type::time_point deadline)
+timed_waiter::timed_waiter(transport& impl, clock_type::time_point deadline)
     : timer(impl.strand, deadline), impl_(impl) {
     impl.pool.enqueue(this);
     ++impl.requests_waiting;
@@ -165,7 +165,7 @@ void timed_waiter::claim(std::optional<lease>& out, bool is_get, clock_type::tim
     claimed_ = true;
 }
 
-pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh, bool is_get,
+pool_answer take_from_pool(transport& impl, std::optional<lease>& out, bool want_fresh, bool is_get,
                            clock_type::time_point now, const connection* handed_over, clock_type::duration held_for) {
     const auto expired = [now, &impl, is_get, handed_over, held_for](const connection_ptr& c) {
         return must_replace(impl, *c, c.get() == handed_over ? std::optional(held_for) : std::nullopt, is_get, now);

@@ -2,11 +2,11 @@
 // and the waiter by which it queues for one. Strand only.
 #pragma once
 
-#include "../client_impl.hpp"
-#include "deadline.hpp"
-#include "metered_stream.hpp"
-#include "request_machine.hpp"
-#include "reuse_check.hpp"
+#include "http/transport.hpp"
+#include "util/saturating_time.hpp"
+#include "http/metered_stream.hpp"
+#include "http/request_machine.hpp"
+#include "http/reuse_check.hpp"
 
 #if PIECES_WITH_TLS
 #include <boost/asio/ssl/stream.hpp>
@@ -23,7 +23,7 @@ namespace pieces::detail {
 struct connection {
     // Beast reads at most the buffer's spare capacity (at least 512 bytes) per read: 16 KiB up front lets a
     // 100 KB reply arrive in a handful of reads instead of ~200, each a strand hop.
-    explicit connection(const client_impl::strand_type& s) : stream(s), reads(stream) {
+    explicit connection(const transport::strand_type& s) : stream(s), reads(stream) {
         buffer.reserve(read_buffer_capacity);
     }
     static constexpr std::size_t read_buffer_capacity = 16 * 1024;
@@ -62,25 +62,25 @@ bool is_closed_error(const boost::system::error_code& ec) noexcept;
 /// While `impl` holds the idle watch: a wait on the socket of each idle connection (and of each one that goes
 /// idle later), which closes the connection when the server closes it or writes to it unasked. Starting a wait
 /// costs a system call on a reactor (epoll_ctl), cancelling one does not.
-void watch_idle_connections(client_impl& impl);
+void watch_idle_connections(transport& impl);
 /// Cancels those waits: the hold ended.
-void unwatch_idle_connections(client_impl& impl);
+void unwatch_idle_connections(transport& impl);
 
 /// Bytes (or the end of the stream) wait on `c`'s socket: one non-blocking peek.
 bool socket_has_input(connection& c);
 
 /// A new, unconnected connection of `impl`'s pool.
-connection_ptr new_connection(client_impl& impl);
+connection_ptr new_connection(transport& impl);
 
 /// Closes `c` (if open) and counts it.
-void close_connection(client_impl& impl, connection& c) noexcept;
+void close_connection(transport& impl, connection& c) noexcept;
 
 /// One pool slot held by one request, with the connection in it. It goes back exactly once: by give_back(),
 /// or on every other path (an error, an exception, the request destroyed) by the destructor, as broken. So no
 /// path loses a slot or leaves `requests_in_flight` counting a request that has ended.
 class lease {
 public:
-    lease(client_impl& impl, connection_ptr c)
+    lease(transport& impl, connection_ptr c)
         : impl_(&impl), conn_(std::move(c)), requests_at_start_(conn_->requests) {
         ++impl.requests_in_flight;
     }
@@ -97,7 +97,7 @@ public:
     const connection* give_back(bool reusable, clock_type::time_point now);
 
 private:
-    client_impl* impl_;
+    transport* impl_;
     connection_ptr conn_;
     std::size_t requests_at_start_;  // a connection that carried nothing keeps its idle time
 };
@@ -106,7 +106,7 @@ private:
 /// not claimed (it came too late, or the request went away) is passed on by the destructor.
 class timed_waiter : public pool_state<connection_ptr>::waiter {
 public:
-    timed_waiter(client_impl& impl, clock_type::time_point deadline);
+    timed_waiter(transport& impl, clock_type::time_point deadline);
     timed_waiter(const timed_waiter&) = delete;
     timed_waiter& operator=(const timed_waiter&) = delete;
     ~timed_waiter();
@@ -119,7 +119,7 @@ public:
     boost::asio::steady_timer timer;  ///< expires at the deadline; cancelled by a grant
 
 private:
-    client_impl& impl_;
+    transport& impl_;
     bool claimed_ = false;  // granted and taken: no longer in the pool's queue
 };
 
@@ -128,7 +128,7 @@ private:
 /// must wait). `is_get`: the request is a GET. `handed_over`: the connection the request whose completion made
 /// this one gave back (it has not sat idle, see reuse_check.hpp), if any; `held_for`: how long that completion
 /// had run when it made this request.
-pool_answer take_from_pool(client_impl& impl, std::optional<lease>& out, bool want_fresh, bool is_get,
+pool_answer take_from_pool(transport& impl, std::optional<lease>& out, bool want_fresh, bool is_get,
                            clock_type::time_point now, const connection* handed_over, clock_type::duration held_for);
 
 }  // namespace pieces::detail

@@ -1,6 +1,6 @@
-#include "reply_fields.hpp"
+#include "http/reply_fields.hpp"
 
-#include "../text_scan.hpp"
+#include "util/text_scan.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,7 +1,7 @@
 // Private: what the client reads from a reply's header fields, as plain functions of their text.
 #pragma once
 
-#include "deadline.hpp"
+#include "util/saturating_time.hpp"
 
 #include <chrono>
 #include <optional>

@@ -5,7 +5,7 @@
 // No callback throws: an exception inside Beast's read would escape io_context::run().
 #pragma once
 
-#include "body_buffers.hpp"
+#include "http/body_buffers.hpp"
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>

@@ -1,4 +1,4 @@
-#include "request_machine.hpp"
+#include "http/request_machine.hpp"
 
 #include <pieces/error.hpp>
 

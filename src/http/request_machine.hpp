@@ -5,7 +5,7 @@
 // keep-alive decision) is tested without sockets or clocks.
 #pragma once
 
-#include "retry_schedule.hpp"
+#include "http/retry_schedule.hpp"
 
 #include <pieces/retry_policy.hpp>
 

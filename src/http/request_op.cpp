@@ -1,17 +1,17 @@
 // One request as one asynchronous operation: request_machine decides each step, this file does its I/O on
 // the client's strand. No coroutine and no co_spawn per request: the state lives in one allocation, moved
 // from one step's completion handler to the next; the caller's handler is completed on its own executor.
-#include "body_buffers.hpp"
-#include "completion_memory.hpp"
-#include "connection.hpp"
-#include "reply_fields.hpp"
-#include "reply_parser.hpp"
-#include "request_machine.hpp"
-#include "request_text.hpp"
-#include "retry_schedule.hpp"
-#include "state_blocks.hpp"
+#include "http/body_buffers.hpp"
+#include "http/completion_memory.hpp"
+#include "http/connection.hpp"
+#include "http/reply_fields.hpp"
+#include "http/reply_parser.hpp"
+#include "http/request_machine.hpp"
+#include "http/request_text.hpp"
+#include "http/retry_schedule.hpp"
+#include "http/state_blocks.hpp"
 #if PIECES_WITH_TLS
-#include "tls_context.hpp"
+#include "http/tls_context.hpp"
 #endif
 
 #include <pieces/error.hpp>
@@ -70,7 +70,7 @@ struct request_state : deadline_entry {
         linked = false;
     }
 
-    std::shared_ptr<client_impl> impl;
+    std::shared_ptr<transport> impl;
     http_request req;
     std::chrono::milliseconds timeout{};
     retry_policy retry;
@@ -124,7 +124,7 @@ step_result io_result(const error_code& raw, std::string detail = {}) {
 // A name lookup runs in Asio's resolver thread and cannot be interrupted: the request waits for it until
 // the step's deadline or a cancellation, and leaves it behind (its result dropped) when either comes first.
 struct pending_resolution {
-    explicit pending_resolution(const client_impl::strand_type& s) : finished_signal(s) {}
+    explicit pending_resolution(const transport::strand_type& s) : finished_signal(s) {}
     asio::steady_timer finished_signal;
     bool finished = false;
     error_code ec;
@@ -139,7 +139,7 @@ struct request_op {
     std::shared_ptr<request_state> st;
     std::shared_ptr<pending_resolution> lookup;  // while resolving
 
-    using executor_type = client_impl::strand_type;
+    using executor_type = transport::strand_type;
     executor_type get_executor() const noexcept { return st->impl->strand; }
     using cancellation_slot_type = asio::cancellation_slot;
     cancellation_slot_type get_cancellation_slot() const noexcept { return st->signal.slot(); }
@@ -244,7 +244,7 @@ private:
     step_result connect_result(const error_code& ec) {
         step_result out;
         auto& c = st->held->conn();
-        client_impl& impl = *st->impl;
+        transport& impl = *st->impl;
         if (ec == beast::error::timeout) {
             out.ec = errc::request_timeout;
         } else if (ec == asio::error::operation_aborted) {
@@ -321,7 +321,7 @@ private:
     // Runs the machine's steps: the ones without I/O at once, until one starts I/O (this handler then moves
     // into it) or the request is done.
     void advance(request_action act) {
-        client_impl& impl = *st->impl;
+        transport& impl = *st->impl;
         const connection* went_idle = nullptr;  // by the last release
         for (;;) {
             const auto now = clock::now();
@@ -455,7 +455,7 @@ private:
 
 // The client's one deadline timer, armed at the earliest deadline queued (not re-armed for later ones): when it
 // fires, every request past its deadline has the step in flight cancelled, which ends it in request_timeout.
-void schedule_deadlines(client_impl& impl) {
+void schedule_deadlines(transport& impl) {
     const auto next = impl.deadlines.earliest();
     if (!next) {
         if (impl.deadline_armed) {  // nothing left: leave no wait behind to keep the io_context busy
@@ -469,7 +469,7 @@ void schedule_deadlines(client_impl& impl) {
     impl.deadline_armed_at = *next;
     impl.deadline_timer.expires_at(*next);  // a wait armed later is cancelled (its handler just returns)
     impl.deadline_timer.async_wait(
-        asio::bind_executor(impl.strand, [w = std::weak_ptr<client_impl>(impl.shared_from_this())](error_code ec) {
+        asio::bind_executor(impl.strand, [w = std::weak_ptr<transport>(impl.shared_from_this())](error_code ec) {
             auto self = w.lock();
             if (!self || ec == asio::error::operation_aborted) return;
             self->deadline_armed = false;
@@ -509,7 +509,7 @@ void complete(std::shared_ptr<request_state> st, error_code ec, const connection
     st->backoff_timer.reset();  // its executor (the strand's shared state) is released here, on the strand
     auto ex = asio::get_associated_executor(st->handler, st->impl->completion_executor);
     const completion_allocator<void> memory(st->completion_block);
-    std::shared_ptr<client_impl> impl = st->impl;  // `st` moves into the completion
+    std::shared_ptr<transport> impl = st->impl;  // `st` moves into the completion
     // The completion holds the state (and so its own memory) until Asio has freed that memory; it then lets the
     // state go before the caller's code runs, so the next request the caller makes reuses its block.
     auto deliver = [st = std::move(st)]() mutable {
@@ -534,7 +534,7 @@ void complete(std::shared_ptr<request_state> st, error_code ec, const connection
 // Installed on the caller's cancellation slot: hops to the strand, where the request lives.
 struct cancel_forwarder {
     std::weak_ptr<request_state> state;
-    client_impl::strand_type strand;
+    transport::strand_type strand;
     void operator()(asio::cancellation_type type) {
         if ((type & asio::cancellation_type::terminal) == asio::cancellation_type::none) return;
         asio::post(strand, [w = state] {
@@ -548,7 +548,7 @@ struct cancel_forwarder {
 
 }  // namespace
 
-void client_impl::async_send(http_request req, std::chrono::milliseconds timeout, const retry_policy& retry,
+void transport::async_send(http_request req, std::chrono::milliseconds timeout, const retry_policy& retry,
                              response_handler handler) {
     // From the thread's recycled blocks: a request's state is one block, reused by the next request.
     auto st = std::allocate_shared<request_state>(state_allocator<request_state>(), std::move(handler));
@@ -584,7 +584,7 @@ void client_impl::async_send(http_request req, std::chrono::milliseconds timeout
     });
 }
 
-void client_impl::cancel_all() {
+void transport::cancel_all() {
     asio::post(strand, [self = shared_from_this()] {
         for (request_state* r = self->active_head; r != nullptr; r = r->next) {
             r->cancelled = true;

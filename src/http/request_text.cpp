@@ -1,4 +1,4 @@
-#include "request_text.hpp"
+#include "http/request_text.hpp"
 
 namespace pieces::detail {
 

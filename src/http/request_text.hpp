@@ -2,7 +2,7 @@
 // client (Host, User-Agent, X-Application-ID, Authorization) are formatted once, when the client is made.
 #pragma once
 
-#include "http_types.hpp"
+#include "http/http_types.hpp"
 
 #include <pieces/client_config.hpp>
 

@@ -2,7 +2,7 @@
 // tested on its own; the peek itself is in connection.cpp.
 #pragma once
 
-#include "deadline.hpp"
+#include "util/saturating_time.hpp"
 
 #include <chrono>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "state_blocks.hpp"
+#include "http/state_blocks.hpp"
 
 namespace pieces::detail {
 

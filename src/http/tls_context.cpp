@@ -1,6 +1,6 @@
-#include "tls_context.hpp"
+#include "http/tls_context.hpp"
 
-#include "connection.hpp"
+#include "http/connection.hpp"
 
 #include <pieces/error.hpp>
 

@@ -3,8 +3,8 @@
 // waiting for the peer.
 #pragma once
 
-#include "http_types.hpp"
-#include "request_machine.hpp"
+#include "http/http_types.hpp"
+#include "http/request_machine.hpp"
 
 #include <pieces/tls_options.hpp>
 

@@ -1,5 +1,5 @@
 // The enumerations' wire strings, from their descriptions.
-#include "description.hpp"
+#include "models/description.hpp"
 
 #include <pieces/models/allocation_status_enum.hpp>
 #include <pieces/models/embedded_model_schema.hpp>

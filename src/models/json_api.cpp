@@ -1,5 +1,5 @@
 // The public conversions of every model (json.hpp), compiled once for each model of PIECES_FOR_EACH_MODEL.
-#include "model_codec.hpp"
+#include "models/model_codec.hpp"
 
 #include <pieces/error.hpp>
 #include <pieces/error_with_diagnostics.hpp>

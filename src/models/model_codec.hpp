@@ -5,7 +5,7 @@
 // Templates here so that a model the library does not compile (a test's) is read and written the same way.
 #pragma once
 
-#include "description.hpp"
+#include "models/description.hpp"
 
 #include <pieces/models/grouped_timestamp.hpp>
 #include <pieces/models/json.hpp>

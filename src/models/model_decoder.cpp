@@ -1,8 +1,8 @@
 // JSON events -> a model, through the tables its description makes; the same events -> a DOM. Fed from the text
 // by Boost.JSON's basic_parser, or from a DOM by a walk: one reader for both, no recursion in either.
-#include "model_codec.hpp"
+#include "models/model_codec.hpp"
 
-#include "../util/read_double.hpp"
+#include "util/read_double.hpp"
 
 #include <pieces/error.hpp>
 #include <pieces/models/grouped_timestamp.hpp>

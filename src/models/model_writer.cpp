@@ -1,5 +1,5 @@
 // The leaves of writing a model (the members themselves follow its description: see model_codec.hpp).
-#include "model_codec.hpp"
+#include "models/model_codec.hpp"
 
 #include <pieces/models/grouped_timestamp.hpp>
 

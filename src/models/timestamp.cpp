@@ -3,7 +3,7 @@
 // snapshot, and an istream per timestamp costs a locale and an allocation.
 #include <pieces/models/grouped_timestamp.hpp>
 
-#include "../text_scan.hpp"
+#include "util/text_scan.hpp"
 
 #include <charconv>
 #include <cstdio>

@@ -1,6 +1,6 @@
 // The emulator's HTTP server: Beast on loopback, over TLS when given a certificate, one coroutine per
 // connection, faults applied to the bytes.
-#include "emulator_state.hpp"
+#include "testing/emulator_state.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -1,5 +1,5 @@
 // The emulator's behaviour: what a local Pieces OS answers on each Allocations endpoint.
-#include "emulator_state.hpp"
+#include "testing/emulator_state.hpp"
 
 #include <pieces/models/json.hpp>
 #include <pieces/version.hpp>

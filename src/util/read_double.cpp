@@ -1,4 +1,4 @@
-#include "read_double.hpp"
+#include "util/read_double.hpp"
 
 #include <charconv>
 #include <cmath>

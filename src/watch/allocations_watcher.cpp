@@ -2,13 +2,15 @@
 // decides what each of them does. Events are completed on each handler's own executor.
 // The list of subscribers holds plain pointers: a subscriber is linked only while its subscription lives (remove()
 // unlinks it before the last owner goes, and add() never links one already ended).
-#include "watch_core.hpp"
+#include "watch/watch_core.hpp"
 
-#include "../client_impl.hpp"
-#include "../http/deadline.hpp"
+#include "api/idle_watch.hpp"
+#include "util/completion_executor.hpp"
+#include "util/saturating_time.hpp"
 
+#include <pieces/allocations_api.hpp>
 #include <pieces/allocations_watcher.hpp>
-#include <pieces/detail/async_ops.hpp>
+#include <pieces/detail/access.hpp>
 #include <pieces/error.hpp>
 #include <pieces/error_with_diagnostics.hpp>
 
@@ -79,10 +81,11 @@ struct watch_subscriber {
 
 class watch_impl : public std::enable_shared_from_this<watch_impl> {
 public:
-    watch_impl(client_ptr c, const watcher_config& cfg)
-        : client_(std::move(c)),
-          poll_timeout_(cfg.poll_timeout.value_or(client_->config().request_timeout)),
-          strand_(asio::make_strand(client_->get_executor())),
+    watch_impl(const client& c, const watcher_config& cfg)
+        : api_(c),
+          poll_timeout_(cfg.poll_timeout.value_or(c.config().request_timeout)),
+          completion_executor_(make_completion_executor(c.get_executor())),
+          strand_(asio::make_strand(c.get_executor())),
           timer_(strand_),
           core_({to_clock_duration(cfg.interval), to_clock_duration(cfg.max_backoff),
                  next_jitter_seed()}) {}
@@ -112,7 +115,7 @@ public:
     }
 
     void next(std::shared_ptr<watch_subscriber> s, next_handler h) {
-        auto work = asio::prefer(asio::get_associated_executor(h, client_->completion_executor),
+        auto work = asio::prefer(asio::get_associated_executor(h, completion_executor_),
                                  asio::execution::outstanding_work.tracked);
         const auto call = ++s->calls;
         auto slot = asio::get_associated_cancellation_slot(h);
@@ -174,7 +177,7 @@ private:
         if (head_) head_->prev = &s;
         head_ = &s;
         s.linked = true;
-        if (count_++ == 0) client_->hold_idle_watch(true);  // the timer keeps the io_context busy from now on anyway
+        if (count_++ == 0) hold_idle_watch(access::impl(api_), true);  // the timer keeps the io_context busy from now on anyway
         ++subscribers;
     }
     void unlink(watch_subscriber& s) {
@@ -183,7 +186,7 @@ private:
         if (s.next) s.next->prev = s.prev;
         s.prev = s.next = nullptr;
         s.linked = false;
-        if (--count_ == 0) client_->hold_idle_watch(false);
+        if (--count_ == 0) hold_idle_watch(access::impl(api_), false);
         --subscribers;
     }
 
@@ -221,9 +224,8 @@ private:
         auto done = [self = shared_from_this(), diag](error_code ec, Allocations all) {
             self->on_poll_done(ec, std::move(all), std::move(*diag));
         };
-        async_allocations_snapshot(client_, opts,
-                                   handler_of<Allocations>(asio::bind_cancellation_slot(
-                                       poll_cancel_.slot(), asio::bind_executor(strand_, std::move(done)))));
+        api_.allocations_snapshot(
+            opts, asio::bind_cancellation_slot(poll_cancel_.slot(), asio::bind_executor(strand_, std::move(done))));
     }
 
     void on_poll_done(error_code ec, Allocations all, diagnostics diag) {
@@ -261,8 +263,9 @@ private:
         if (woken.capacity() > spare_.capacity()) spare_ = std::move(woken);
     }
 
-    client_ptr client_;
+    allocations_api api_;  // the watcher is built on the API: its polls are allocations_snapshot() calls
     std::chrono::milliseconds poll_timeout_;
+    asio::any_completion_executor completion_executor_;  // a handler's executor when it names none
     asio::strand<asio::any_io_executor> strand_;
     // ---- on the strand only ----
     asio::steady_timer timer_;
@@ -301,7 +304,7 @@ allocations_watcher::allocations_watcher(const client& c, watcher_config cfg) {
         d.set_client_message(std::string("watcher_config::") + why);
         throw error_with_diagnostics(errc::invalid_config, std::move(d));
     }
-    impl_ = std::make_shared<detail::watch_impl>(c.impl(), cfg);
+    impl_ = std::make_shared<detail::watch_impl>(c, cfg);
 }
 
 allocations_watcher::~allocations_watcher() { impl_->close(); }

@@ -1,6 +1,6 @@
-#include "watch_core.hpp"
+#include "watch/watch_core.hpp"
 
-#include "../http/deadline.hpp"
+#include "util/saturating_time.hpp"
 
 #include <algorithm>
 
@@ -37,11 +37,7 @@ std::optional<watch_event> watch_core::take_event(seen_state& s) {
 
 watch_core::duration watch_core::next_wait(unsigned failures) noexcept {
     if (failures == 0) return p_.interval;
-    auto bound = p_.interval;
-    for (unsigned i = 0; i < failures && bound < p_.max_backoff; ++i)
-        bound = bound > p_.max_backoff / 2 ? p_.max_backoff : bound * 2;
-    bound = std::min(bound, p_.max_backoff);
-    return bound / 2 + jitter_.draw(bound - bound / 2);
+    return backoff_wait(p_.interval, p_.max_backoff, failures, jitter_);
 }
 
 watch_core::poll_action watch_core::wait_until(time_point t) {

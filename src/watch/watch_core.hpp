@@ -6,7 +6,7 @@
 // The driver (allocations_watcher.cpp) tells it what happened and does what it answers.
 #pragma once
 
-#include "../http/retry_schedule.hpp"
+#include "util/backoff.hpp"
 
 #include <pieces/watch_event.hpp>
 

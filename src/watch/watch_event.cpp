@@ -1,4 +1,4 @@
-#include "watch_core.hpp"
+#include "watch/watch_core.hpp"
 
 namespace pieces {
 

@@ -3,7 +3,7 @@
 // emulator (`fault::raw_reply`), plain or, when the first byte's bit 3 is set, through TLS. Every reply must end, well within the deadline, in success or one of the errors a
 // reply can cause, after exactly one request (a fresh connection is never retried); what succeeds must
 // encode again.
-#include "../endpoint_calls.hpp"
+#include "endpoint_calls.hpp"
 #include "fuzz_fail.hpp"
 
 #include <boost/asio/co_spawn.hpp>

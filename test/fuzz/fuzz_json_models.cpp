@@ -9,7 +9,7 @@
 #include <pieces/models/grouped_timestamp.hpp>
 #include <pieces/models/json.hpp>
 
-#include "../../src/models/model_codec.hpp"  // decode_text, decode_value, parse_json
+#include "models/model_codec.hpp"  // decode_text, decode_value, parse_json
 #include "fuzz_fail.hpp"
 
 #include <boost/json/value.hpp>

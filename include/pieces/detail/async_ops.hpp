@@ -17,8 +17,8 @@
 
 namespace pieces::detail {
 
-class client_impl;
-using client_ptr = std::shared_ptr<client_impl>;
+class transport;
+using client_ptr = std::shared_ptr<transport>;
 
 /// The handler of a completion token.
 template <class T>

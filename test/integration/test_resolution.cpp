@@ -3,7 +3,7 @@
 // on demand); and the pool slot of a request that ends in an exception.
 #include "async_test.hpp"
 
-#include "../src/client_impl.hpp"
+#include "http/transport.hpp"
 
 #include <pieces/allocations_api.hpp>
 
@@ -17,7 +17,7 @@ using namespace pieces;
 using namespace pieces_test;
 using boost::system::error_code;
 using tcp = asio::ip::tcp;
-using resolve_handler = detail::client_impl::resolve_handler;
+using resolve_handler = detail::transport::resolve_handler;
 
 namespace {
 
@@ -26,7 +26,7 @@ struct named_host_fixture : emulator_fixture {
     explicit named_host_fixture(client_config cfg = {}) {
         cfg.url = "http://pieces-os.invalid:" + std::to_string(emu.port());
         named.emplace(ioc, cfg);
-        named->impl()->resolve_override = [this](const std::string& host, const std::string& service,
+        pieces::detail::access::impl(*named)->resolve_override = [this](const std::string& host, const std::string& service,
                                                  resolve_handler h) {
             ++lookups;
             CHECK(host == "pieces-os.invalid");

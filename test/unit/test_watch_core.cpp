@@ -1,8 +1,8 @@
 // The watcher's logic without sockets or clocks: the diff, each subscriber's coalesced events, failures as
 // events, and when to poll (interval, backoff, stopping with the last subscriber, a fresh snapshot reused, a poll
 // in flight at the stop let finish, due times that saturate).
-#include "../src/watch/watch_core.hpp"
-#include "../src/http/deadline.hpp"
+#include "watch/watch_core.hpp"
+#include "util/saturating_time.hpp"
 
 #include "fixtures.hpp"
 

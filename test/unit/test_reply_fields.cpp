@@ -1,8 +1,8 @@
 // What the client reads from reply header fields, its deadline arithmetic, and the recycling of reply bodies:
 // plain functions, no I/O.
-#include "../src/http/body_buffers.hpp"
-#include "../src/http/deadline.hpp"
-#include "../src/http/reply_fields.hpp"
+#include "http/body_buffers.hpp"
+#include "util/saturating_time.hpp"
+#include "http/reply_fields.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -3,7 +3,7 @@
 // every model gets from it (repeated names, nesting, the first error in the text).
 #include "fixtures.hpp"
 
-#include "../src/models/model_codec.hpp"
+#include "models/model_codec.hpp"
 
 #include <pieces/allocations.hpp>
 

@@ -1,10 +1,10 @@
 // The parts of the pieces-allocations tool: its command line, its table, what `watch` reports, exit codes.
 #include "fixtures.hpp"
 
-#include "exit_codes.hpp"
-#include "options.hpp"
-#include "output.hpp"
-#include "watch_diff.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/options.hpp"
+#include "cli/output.hpp"
+#include "cli/watch_diff.hpp"
 
 #include <pieces/allocations.hpp>
 

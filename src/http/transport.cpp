@@ -1,5 +1,6 @@
 // The client's shared state: its strand, pool, counters and name lookup. Requests are in http/request_op.cpp.
-#include "client_impl.hpp"
+#include "http/transport.hpp"
+#include "util/completion_executor.hpp"
 
 #include "http/connection.hpp"
 #include "http/request_text.hpp"
@@ -15,15 +16,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-client_impl::strand_type make_client_strand(const asio::any_io_executor& ex) {
+transport::strand_type make_client_strand(const asio::any_io_executor& ex) {
     if (const auto* ioc = ex.target<asio::io_context::executor_type>()) return asio::make_strand(*ioc);
     return asio::make_strand(ex);
-}
-
-// Over the io_context's own executor when it is one: that fits in any_completion_executor's inline storage.
-asio::any_completion_executor make_completion_executor(const asio::any_io_executor& ex) {
-    if (const auto* ioc = ex.target<asio::io_context::executor_type>()) return asio::any_completion_executor(*ioc);
-    return asio::any_completion_executor(ex);
 }
 
 std::optional<asio::io_context::executor_type> io_context_executor(const asio::any_io_executor& ex) {
@@ -33,7 +28,7 @@ std::optional<asio::io_context::executor_type> io_context_executor(const asio::a
 
 }  // namespace
 
-client_impl::client_impl(asio::any_io_executor ex, client_config cfg, base_url url, std::unique_ptr<tls_context> t)
+transport::transport(asio::any_io_executor ex, client_config cfg, base_url url, std::unique_ptr<tls_context> t)
     : completion_executor(make_completion_executor(ex)),
       strand(make_client_strand(ex)),
       pool(cfg.pool.max_connections),
@@ -46,16 +41,16 @@ client_impl::client_impl(asio::any_io_executor ex, client_config cfg, base_url u
       config_(std::move(cfg)),
       url_(std::move(url)) {}
 
-client_impl::~client_impl() {
+transport::~transport() {
     for (auto& c : pool.take_all_idle()) close_connection(*this, *c);
 }
 
-void client_impl::resolve(const std::string& host, const std::string& service, resolve_handler handler) {
+void transport::resolve(const std::string& host, const std::string& service, resolve_handler handler) {
     if (resolve_override) return resolve_override(host, service, std::move(handler));
     resolver.async_resolve(host, service, std::move(handler));
 }
 
-void client_impl::hold_idle_watch(bool hold) {
+void transport::hold_idle_watch(bool hold) {
     asio::post(strand, [self = shared_from_this(), hold] {
         if (hold) {
             if (self->idle_watch_holds++ == 0) watch_idle_connections(*self);
@@ -65,12 +60,12 @@ void client_impl::hold_idle_watch(bool hold) {
     });
 }
 
-void client_impl::shutdown() {
+void transport::shutdown() {
     closed = true;
     cancel_all();
 }
 
-pool_stats client_impl::stats() const noexcept {
+pool_stats transport::stats() const noexcept {
     pool_stats s;
     s.connections_opened = connections_opened;
     s.connections_reused = connections_reused;

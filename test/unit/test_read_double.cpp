@@ -1,6 +1,6 @@
 // A decimal number's text as the nearest double on every C++ library: std::from_chars where the library has it,
 // the classic-locale stream where it does not (libc++ before LLVM 20). Both paths run here on every build.
-#include "../src/util/read_double.hpp"
+#include "util/read_double.hpp"
 
 #include <catch2/catch.hpp>
 

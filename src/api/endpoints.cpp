@@ -1,6 +1,6 @@
 // The eight endpoints: request building, status mapping, decoding, and completion in both forms (a code, or
 // an error_with_diagnostics exception).
-#include "client_impl.hpp"
+#include "http/transport.hpp"
 #include "http/body_buffers.hpp"
 #include "http/retry_schedule.hpp"
 

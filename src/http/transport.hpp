@@ -35,7 +35,7 @@ using connection_ptr = std::unique_ptr<connection, connection_deleter>;
 struct request_state;  // one request in flight; defined in http/request_op.cpp
 struct tls_context;    // the SSL context of an https client; defined in http/tls_context.hpp
 
-class client_impl : public std::enable_shared_from_this<client_impl> {
+class transport : public std::enable_shared_from_this<transport> {
 public:
     // A strand, type-erased: over an io_context's own executor when the client was given one, since that
     // strand fits in any_io_executor's inline storage (no heap allocation per completion that hops through
@@ -43,8 +43,8 @@ public:
     using strand_type = boost::asio::any_io_executor;
 
     /// `tls`: made from `cfg.tls` when `url` is https, else null.
-    client_impl(boost::asio::any_io_executor ex, client_config cfg, base_url url, std::unique_ptr<tls_context> tls);
-    ~client_impl();
+    transport(boost::asio::any_io_executor ex, client_config cfg, base_url url, std::unique_ptr<tls_context> tls);
+    ~transport();
 
     /// Sends one request, attempting it again as `retry` says (checked already); the handler gets the reply
     /// whatever its status, or a transport error.

@@ -1,5 +1,5 @@
 // The life of one request as a state machine: every path stepped through with simulated time, no sockets.
-#include "../src/http/request_machine.hpp"
+#include "http/request_machine.hpp"
 
 #include <pieces/error.hpp>
 

@@ -1,6 +1,8 @@
-#include "client_impl.hpp"
+// The client facade: its configuration checked, then everything handed to the transport.
+#include "api/idle_watch.hpp"
 #include "http/retry_schedule.hpp"
 #include "http/tls_context.hpp"
+#include "http/transport.hpp"
 
 #include <pieces/client.hpp>
 #include <pieces/error.hpp>
@@ -72,7 +74,7 @@ client::client(executor_type ex, client_config cfg) {
         }
     }
 #endif
-    impl_ = std::make_shared<detail::client_impl>(std::move(ex), std::move(cfg), std::move(url), std::move(tls));
+    impl_ = std::make_shared<detail::transport>(std::move(ex), std::move(cfg), std::move(url), std::move(tls));
 }
 
 client::client(client&&) noexcept = default;
@@ -95,3 +97,9 @@ void client::cancel() { impl_->cancel_all(); }
 pool_stats client::stats() const noexcept { return impl_->stats(); }
 
 }  // namespace pieces
+
+namespace pieces::detail {
+
+void hold_idle_watch(const std::shared_ptr<transport>& client, bool hold) { client->hold_idle_watch(hold); }
+
+}  // namespace pieces::detail

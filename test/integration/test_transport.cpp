@@ -2,9 +2,9 @@
 // deadlines in every phase, cancellation, size limits, malformed replies and injected closes.
 #include "async_test.hpp"
 
-#include "../src/client_impl.hpp"
-#include "../src/http/body_buffers.hpp"
-#include "../src/http/connection.hpp"
+#include "http/transport.hpp"
+#include "http/body_buffers.hpp"
+#include "http/connection.hpp"
 
 #include <pieces/allocation_api.hpp>
 #include <pieces/allocations_api.hpp>
@@ -91,7 +91,7 @@ TEST_CASE("sequential requests reuse one connection") {
 TEST_CASE("an idle connection is peeked before reuse, unless a GET made in the completion that gave it back takes it") {
     emulator_fixture f;
     allocations_api api(*f.cli);
-    auto& impl = *f.cli->impl();
+    auto& impl = *pieces::detail::access::impl(*f.cli);
     impl.handover_window = 10s;  // what is asserted is the rule, not how fast a sanitizer build runs
     const auto cloud = f.emu.snapshot().iterable.at(0);
     // A poller: each request is made inside the completion of the one before (the coroutine resumes there).
@@ -136,7 +136,7 @@ TEST_CASE("an idle connection is peeked before reuse, unless a GET made in the c
 TEST_CASE("user code and decoding run inside the client's strand no more: callback, awaitable, immediate failure") {
     emulator_fixture f;
     allocations_api api(*f.cli);
-    const auto* strand_of_client = f.cli->impl()->strand.target<asio::strand<asio::io_context::executor_type>>();
+    const auto* strand_of_client = pieces::detail::access::impl(*f.cli)->strand.target<asio::strand<asio::io_context::executor_type>>();
     REQUIRE(strand_of_client);
     const auto& strand = *strand_of_client;
     std::optional<bool> callback_in_strand;
@@ -653,7 +653,7 @@ TEST_CASE("bytes after a reply: the connection is not reused, and each request g
 
 TEST_CASE("hostile: a stray reply right behind a reply that ends where the read ends is not read as the next reply") {
     emulator_fixture f;
-    f.cli->impl()->handover_window = 10s;  // the unchecked hand-over is the path under test, however slow the build
+    pieces::detail::access::impl(*f.cli)->handover_window = 10s;  // the unchecked hand-over is the path under test, however slow the build
     fault stray;
     stray.trailing_bytes = unrequested_empty_snapshot_reply();
     // The client's first read on a new connection asks for 16384 bytes (its 16 KiB read buffer): the reply
@@ -748,7 +748,7 @@ TEST_CASE("a connection handed to a waiting request is checked: a POST never goe
     CHECK_FALSE(*post_ec);
     CHECK(f.emu.requests(endpoint::disconnect) == 1);  // the POST reached the server ...
     CHECK(f.emu.connections_accepted() == 2);           // ... on a new connection
-    CHECK(f.cli->impl()->reuse_peeks == 1);             // the one handed over was peeked
+    CHECK(pieces::detail::access::impl(*f.cli)->reuse_peeks == 1);             // the one handed over was peeked
 }
 
 // Issue: the read buffer never shrank: one reply with a large header pinned its size on a pooled connection.
@@ -766,7 +766,7 @@ TEST_CASE("the connection read buffer is unbounded no more: it shrinks back afte
     const auto ec = snapshot_code(f, opts);
     INFO(diag.client_message());
     REQUIRE_FALSE(ec);
-    auto& impl = *f.cli->impl();
+    auto& impl = *pieces::detail::access::impl(*f.cli);
     auto idle = impl.pool.take_all_idle();
     REQUIRE(idle.size() == 1);  // kept alive: reusable
     CHECK(idle.front()->buffer.capacity() <= 4 * detail::connection::read_buffer_capacity);

@@ -1,6 +1,6 @@
 // The pool's bookkeeping as a state machine, without I/O.
-#include "../src/http/pool_state.hpp"
-#include "../src/http/reuse_check.hpp"
+#include "http/pool_state.hpp"
+#include "http/reuse_check.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // The requests' deadlines as one queue per client: order, removal and expiry, without a clock or a timer.
-#include "../src/http/deadline_queue.hpp"
+#include "http/deadline_queue.hpp"
 
 #include <catch2/catch.hpp>
 
