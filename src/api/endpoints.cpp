@@ -91,9 +91,9 @@ template <class T, class Handler>
 void fail_now(const client_ptr& impl, const char* endpoint, error_code ec, diagnostics* caller, std::string why,
               Handler handler) {
     start_diagnostics(caller);
-    auto ex = asio::get_associated_executor(handler, impl->completion_executor);
-    auto work = asio::prefer(ex, asio::execution::outstanding_work.tracked);
-    impl->post_completion(std::move(ex), [h = std::move(handler), ec, work = std::move(work), caller, endpoint,
+    auto ex = asio::get_associated_executor(handler, impl->completions.default_executor());
+    auto work = impl->completions.work_for(handler);
+    impl->completions.post(std::move(ex), [h = std::move(handler), ec, work = std::move(work), caller, endpoint,
                                           why = std::move(why), own = diagnostics{}]() mutable {
         diagnostics* diag = diagnostics_for<Handler>(caller, own);
         if (diag) {
@@ -120,7 +120,7 @@ void call(client_ptr impl, const char* endpoint, http_request req, call_options 
     const auto timeout = opts.timeout.value_or(impl->config().request_timeout);
     const retry_policy& retry = opts.retry ? *opts.retry : impl->config().retry;
     auto slot = asio::get_associated_cancellation_slot(handler);
-    auto ex = asio::get_associated_executor(handler, impl->completion_executor);
+    auto ex = asio::get_associated_executor(handler, impl->completions.default_executor());
     auto on_reply = [h = std::move(handler), caller, endpoint, own = diagnostics{}](error_code ec, http_response res) mutable {
         diagnostics* diag = diagnostics_for<Handler>(caller, own);
         if (diag) diag->set_attempts(static_cast<int>(res.attempts));

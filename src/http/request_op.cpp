@@ -507,7 +507,7 @@ void complete(std::shared_ptr<request_state> st, error_code ec, const connection
     st->result = ec;
     st->went_idle = went_idle;
     st->backoff_timer.reset();  // its executor (the strand's shared state) is released here, on the strand
-    auto ex = asio::get_associated_executor(st->handler, st->impl->completion_executor);
+    auto ex = asio::get_associated_executor(st->handler, st->impl->completions.default_executor());
     const completion_allocator<void> memory(st->completion_block);
     std::shared_ptr<transport> impl = st->impl;  // `st` moves into the completion
     // The completion holds the state (and so its own memory) until Asio has freed that memory; it then lets the
@@ -528,7 +528,7 @@ void complete(std::shared_ptr<request_state> st, error_code ec, const connection
         } scope{std::exchange(completion_on_this_thread, now_running)};
         std::move(h)(ec, std::move(res));
     };
-    impl->post_completion(std::move(ex), asio::bind_allocator(memory, std::move(deliver)));
+    impl->completions.post(std::move(ex), asio::bind_allocator(memory, std::move(deliver)));
 }
 
 // Installed on the caller's cancellation slot: hops to the strand, where the request lives.
@@ -565,7 +565,7 @@ void transport::async_send(http_request req, std::chrono::milliseconds timeout, 
         st->handed_over = running.gave_back;
         st->held_for = now - running.began;
     }
-    if (auto ex = asio::get_associated_executor(st->handler, completion_executor); !(ex == completion_executor))
+    if (auto ex = asio::get_associated_executor(st->handler, completions.default_executor()); !(ex == completions.default_executor()))
         st->work = asio::prefer(std::move(ex), asio::execution::outstanding_work.tracked);
     if (closed) {  // refused; completed from the strand, never inside this call
         asio::post(strand, [st = std::move(st)]() mutable { complete(std::move(st), errc::client_closed); });

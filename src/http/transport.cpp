@@ -21,15 +21,10 @@ transport::strand_type make_client_strand(const asio::any_io_executor& ex) {
     return asio::make_strand(ex);
 }
 
-std::optional<asio::io_context::executor_type> io_context_executor(const asio::any_io_executor& ex) {
-    if (const auto* ioc = ex.target<asio::io_context::executor_type>()) return *ioc;
-    return std::nullopt;
-}
-
 }  // namespace
 
 transport::transport(asio::any_io_executor ex, client_config cfg, base_url url, std::unique_ptr<tls_context> t)
-    : completion_executor(make_completion_executor(ex)),
+    : completions(ex),
       strand(make_client_strand(ex)),
       pool(cfg.pool.max_connections),
       resolver(strand),
@@ -37,7 +32,6 @@ transport::transport(asio::any_io_executor ex, client_config cfg, base_url url, 
       common_fields(common_request_fields(cfg, url)),
       tls(std::move(t)),
       executor_(std::move(ex)),
-      io_executor_(io_context_executor(executor_)),
       config_(std::move(cfg)),
       url_(std::move(url)) {}
 

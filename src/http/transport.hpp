@@ -5,6 +5,7 @@
 #include "http/http_types.hpp"
 #include "http/pool_state.hpp"
 #include "http/reuse_check.hpp"
+#include "util/completion_executor.hpp"
 
 #include <pieces/client_config.hpp>
 #include <pieces/pool_stats.hpp>
@@ -74,28 +75,8 @@ public:
     const client_config& config() const noexcept { return config_; }
     const base_url& url() const noexcept { return url_; }
     boost::asio::any_io_executor get_executor() const noexcept { return executor_; }
-    /// The executor as handlers' default (made once: converting per request would allocate).
-    const boost::asio::any_completion_executor completion_executor;
-
-    /// Runs `f` (a completion) on `ex`, its handler's executor: never inside the calling function, and never
-    /// inside the strand, so the caller's code runs outside it. Posted to the client's executor: when `ex` is that
-    /// executor, straight there (a thread-local queue push and pop on a one-thread io_context), as the io_context's
-    /// own executor when it is one, which takes the operation's memory from `f`'s associated allocator (Asio's
-    /// type-erased executor does not); else from there dispatched to `ex` (a handler's executor, type-erased,
-    /// cannot promise not to block, so it is not posted to). `ex` is taken by value and moved along, never copied
-    /// across threads: an erased executor's shared state is counted with fences, which ThreadSanitizer cannot
-    /// see, so a copy released on another thread reads as a race.
-    template <class F>
-    void post_completion(boost::asio::any_completion_executor ex, F&& f) const {
-        if (ex == completion_executor) {  // the usual case (a coroutine or callback on this io_context): one hop
-            if (io_executor_) boost::asio::post(*io_executor_, std::forward<F>(f));
-            else boost::asio::post(executor_, std::forward<F>(f));
-            return;
-        }
-        boost::asio::post(executor_, [ex = std::move(ex), f = std::forward<F>(f)]() mutable {
-            boost::asio::dispatch(ex, std::move(f));
-        });
-    }
+    /// Where completions go (the handler's executor, never inside the initiating call).
+    const completion_poster completions;
 
     // ---- used by the transport, on the strand only ----
     strand_type strand;
@@ -127,7 +108,6 @@ public:
 
 private:
     boost::asio::any_io_executor executor_;
-    std::optional<boost::asio::io_context::executor_type> io_executor_;  // executor_'s target, when an io_context's
     client_config config_;
     base_url url_;
 };

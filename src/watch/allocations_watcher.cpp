@@ -50,13 +50,7 @@ struct completion {
 // we already are there.
 void complete_now(completion c) {
     auto ex = c.work;
-    asio::dispatch(ex, std::move(c));
-}
-
-// Never inside the call that started the operation: through the watcher's strand (which can promise not to
-// run it at once), then on the handler's executor.
-void complete_later(const asio::strand<asio::any_io_executor>& strand, completion c) {
-    asio::post(strand, [c = std::move(c)]() mutable { complete_now(std::move(c)); });
+    completion_poster::dispatch(std::move(ex), std::move(c));
 }
 
 struct watch_subscriber {
@@ -84,7 +78,7 @@ public:
     watch_impl(const client& c, const watcher_config& cfg)
         : api_(c),
           poll_timeout_(cfg.poll_timeout.value_or(c.config().request_timeout)),
-          completion_executor_(make_completion_executor(c.get_executor())),
+          completions_(c.get_executor()),
           strand_(asio::make_strand(c.get_executor())),
           timer_(strand_),
           core_({to_clock_duration(cfg.interval), to_clock_duration(cfg.max_backoff),
@@ -107,7 +101,7 @@ public:
     void remove(std::shared_ptr<watch_subscriber> s) {
         asio::dispatch(strand_, [self = shared_from_this(), s = std::move(s)] {
             s->ended = true;
-            if (s->pending) complete_later(self->strand_, s->take(asio::error::operation_aborted));
+            if (s->pending) self->complete_later(s->take(asio::error::operation_aborted));
             if (!s->linked) return;
             self->unlink(*s);
             self->apply(self->core_.on_subscribers(self->count_, clock_type::now()));
@@ -115,18 +109,17 @@ public:
     }
 
     void next(std::shared_ptr<watch_subscriber> s, next_handler h) {
-        auto work = asio::prefer(asio::get_associated_executor(h, completion_executor_),
-                                 asio::execution::outstanding_work.tracked);
+        auto work = completions_.work_for(h);
         const auto call = ++s->calls;
         auto slot = asio::get_associated_cancellation_slot(h);
         if (slot.is_connected()) slot.template emplace<cancel_next>(cancel_next{s, strand_, call});
         asio::dispatch(strand_, [self = shared_from_this(), s = std::move(s), h = std::move(h), work = std::move(work),
                                  call]() mutable {
-            if (s->pending) return complete_later(self->strand_, {std::move(h), std::move(work), asio::error::already_started, {}});
-            if (s->ended) return complete_later(self->strand_, {std::move(h), std::move(work), asio::error::operation_aborted, {}});
+            if (s->pending) return self->complete_later({std::move(h), std::move(work), asio::error::already_started, {}});
+            if (s->ended) return self->complete_later({std::move(h), std::move(work), asio::error::operation_aborted, {}});
             if (auto ev = self->core_.take_event(s->seen)) {
                 ++self->events;
-                return complete_later(self->strand_, {std::move(h), std::move(work), {}, std::move(*ev)});
+                return self->complete_later({std::move(h), std::move(work), {}, std::move(*ev)});
             }
             s->pending.emplace(std::move(h));
             s->pending_call = call;
@@ -144,7 +137,7 @@ public:
             while (self->head_) {
                 watch_subscriber& s = *self->head_;
                 s.ended = true;
-                if (s.pending) complete_later(self->strand_, s.take(asio::error::operation_aborted));
+                if (s.pending) self->complete_later(s.take(asio::error::operation_aborted));
                 self->unlink(s);
             }
         });
@@ -197,6 +190,12 @@ private:
         case watch_core::poll_step::wait: return arm_timer(a.until);
         case watch_core::poll_step::stop: return stop_polling();
         }
+    }
+
+    // Never inside the call that started the operation: posted, then on the handler's executor.
+    void complete_later(completion c) const {
+        auto ex = c.work;
+        completions_.post(std::move(ex), std::move(c));
     }
 
     void arm_timer(clock_type::time_point until) {
@@ -265,7 +264,7 @@ private:
 
     allocations_api api_;  // the watcher is built on the API: its polls are allocations_snapshot() calls
     std::chrono::milliseconds poll_timeout_;
-    asio::any_completion_executor completion_executor_;  // a handler's executor when it names none
+    completion_poster completions_;
     asio::strand<asio::any_io_executor> strand_;
     // ---- on the strand only ----
     asio::steady_timer timer_;
