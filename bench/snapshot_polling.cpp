@@ -11,7 +11,7 @@
 //        snapshot_polling --parse FILE N dom|models         (parses FILE N times: DOM only, or into the models)
 #include "floor_client.hpp"
 
-#include <pieces/allocations.hpp>
+#include <pieces/pieces.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>

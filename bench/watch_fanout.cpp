@@ -8,7 +8,7 @@
 //   timers   the floor for waking: N coroutines each waiting on its own steady_timer, all cancelled at once, K
 //            times; RSS per waiter and the time to the last one resumed.
 // usage: watch_fanout --url URL --mode watcher|loops|timers [--subscribers N] [--interval MS] [--changes K]
-#include <pieces/allocations.hpp>
+#include <pieces/pieces.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

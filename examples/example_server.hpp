@@ -2,7 +2,7 @@
 // in-process with a few sample clouds (so every example runs anywhere).
 #pragma once
 
-#include <pieces/allocations.hpp>
+#include <pieces/pieces.hpp>
 #include <pieces/testing/emulator.hpp>
 
 #include <boost/asio/io_context.hpp>

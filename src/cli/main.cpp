@@ -4,7 +4,7 @@
 #include "cli/output.hpp"
 #include "cli/watch_diff.hpp"
 
-#include <pieces/allocations.hpp>
+#include <pieces/pieces.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

@@ -143,12 +143,8 @@ public:
         return std::exchange(idle_, {});
     }
 
-    std::vector<waiter*> waiters() const { return {waiters_.begin(), waiters_.end()}; }
-
     std::size_t open() const noexcept { return open_; }
     std::size_t idle() const noexcept { return idle_.size(); }
-    std::size_t waiting() const noexcept { return waiters_.size(); }
-    std::size_t max() const noexcept { return max_; }
 
 private:
     ConnPtr take_mru() {

@@ -14,18 +14,9 @@ namespace pieces::detail {
 
 namespace asio = boost::asio;
 
-namespace {
-
-transport::strand_type make_client_strand(const asio::any_io_executor& ex) {
-    if (const auto* ioc = ex.target<asio::io_context::executor_type>()) return asio::make_strand(*ioc);
-    return asio::make_strand(ex);
-}
-
-}  // namespace
-
 transport::transport(asio::any_io_executor ex, client_config cfg, base_url url, std::unique_ptr<tls_context> t)
     : completions(ex),
-      strand(make_client_strand(ex)),
+      strand(make_strand_for(ex)),
       pool(cfg.pool.max_connections),
       resolver(strand),
       deadline_timer(strand),

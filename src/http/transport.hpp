@@ -6,6 +6,7 @@
 #include "http/pool_state.hpp"
 #include "http/reuse_check.hpp"
 #include "util/completion_executor.hpp"
+#include "util/strand.hpp"
 
 #include <pieces/client_config.hpp>
 #include <pieces/pool_stats.hpp>
@@ -38,10 +39,7 @@ struct tls_context;    // the SSL context of an https client; defined in http/tl
 
 class transport : public std::enable_shared_from_this<transport> {
 public:
-    // A strand, type-erased: over an io_context's own executor when the client was given one, since that
-    // strand fits in any_io_executor's inline storage (no heap allocation per completion that hops through
-    // it); over the given any_io_executor otherwise.
-    using strand_type = boost::asio::any_io_executor;
+    using strand_type = detail::strand_type;  // see util/strand.hpp
 
     /// `tls`: made from `cfg.tls` when `url` is https, else null.
     transport(boost::asio::any_io_executor ex, client_config cfg, base_url url, std::unique_ptr<tls_context> tls);

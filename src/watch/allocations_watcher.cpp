@@ -1,12 +1,13 @@
 // The watcher's I/O: a strand that owns the subscribers, one timer and at most one poll in flight; watch_core
 // decides what each of them does. Events are completed on each handler's own executor.
-// The list of subscribers holds plain pointers: a subscriber is linked only while its subscription lives (remove()
-// unlinks it before the last owner goes, and add() never links one already ended).
+// The list of subscribers is intrusive (Boost.Intrusive): a subscriber is linked only while its subscription lives
+// (remove() unlinks it before the last owner goes, and add() never links one already ended).
 #include "watch/watch_core.hpp"
 
 #include "api/idle_watch.hpp"
 #include "util/completion_executor.hpp"
 #include "util/saturating_time.hpp"
+#include "util/strand.hpp"
 
 #include <pieces/allocations_api.hpp>
 #include <pieces/allocations_watcher.hpp>
@@ -22,6 +23,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/intrusive/list.hpp>
 
 #include <atomic>
 #include <stdexcept>
@@ -53,7 +55,7 @@ void complete_now(completion c) {
     completion_poster::dispatch(std::move(ex), std::move(c));
 }
 
-struct watch_subscriber {
+struct watch_subscriber : boost::intrusive::list_base_hook<> {
     std::shared_ptr<watch_impl> impl;
     // ---- on the watcher's strand only ----
     seen_state seen;
@@ -61,9 +63,6 @@ struct watch_subscriber {
     std::uint64_t pending_call = 0;      // which next() call `pending` is (a cancellation names the one it is for)
     asio::any_completion_executor work;  // held while `pending`
     std::atomic<std::uint64_t> calls{0}; // next() calls begun (from the initiating threads)
-    watch_subscriber* prev = nullptr;
-    watch_subscriber* next = nullptr;
-    bool linked = false;
     bool ended = false;  // unsubscribed, or the watcher closed
 
     completion take(error_code ec, watch_event ev = {}) {
@@ -79,7 +78,7 @@ public:
         : api_(c),
           poll_timeout_(cfg.poll_timeout.value_or(c.config().request_timeout)),
           completions_(c.get_executor()),
-          strand_(asio::make_strand(c.get_executor())),
+          strand_(make_strand_for(c.get_executor())),
           timer_(strand_),
           core_({to_clock_duration(cfg.interval), to_clock_duration(cfg.max_backoff),
                  next_jitter_seed()}) {}
@@ -102,7 +101,7 @@ public:
         asio::dispatch(strand_, [self = shared_from_this(), s = std::move(s)] {
             s->ended = true;
             if (s->pending) self->complete_later(s->take(asio::error::operation_aborted));
-            if (!s->linked) return;
+            if (!s->is_linked()) return;
             self->unlink(*s);
             self->apply(self->core_.on_subscribers(self->count_, clock_type::now()));
         });
@@ -134,8 +133,8 @@ public:
             self->closed_ = true;
             self->stop_polling();
             if (self->in_flight_) self->poll_cancel_.emit(asio::cancellation_type::terminal);
-            while (self->head_) {
-                watch_subscriber& s = *self->head_;
+            while (!self->linked_.empty()) {
+                watch_subscriber& s = self->linked_.front();
                 s.ended = true;
                 if (s.pending) self->complete_later(s.take(asio::error::operation_aborted));
                 self->unlink(s);
@@ -154,7 +153,7 @@ private:
     // Installed on a next()'s cancellation slot: hops to the strand, where the subscriber lives.
     struct cancel_next {
         std::weak_ptr<watch_subscriber> sub;
-        asio::strand<asio::any_io_executor> strand;
+        strand_type strand;
         std::uint64_t call;  // the next() this slot belongs to: a refused second call cancels nothing
         void operator()(asio::cancellation_type type) {
             if (type == asio::cancellation_type::none) return;
@@ -166,19 +165,12 @@ private:
     };
 
     void link(watch_subscriber& s) {
-        s.next = head_;
-        if (head_) head_->prev = &s;
-        head_ = &s;
-        s.linked = true;
+        linked_.push_front(s);
         if (count_++ == 0) hold_idle_watch(access::impl(api_), true);  // the timer keeps the io_context busy from now on anyway
         ++subscribers;
     }
     void unlink(watch_subscriber& s) {
-        if (s.prev) s.prev->next = s.next;
-        else head_ = s.next;
-        if (s.next) s.next->prev = s.prev;
-        s.prev = s.next = nullptr;
-        s.linked = false;
+        linked_.erase(linked_.iterator_to(s));
         if (--count_ == 0) hold_idle_watch(access::impl(api_), false);
         --subscribers;
     }
@@ -252,9 +244,9 @@ private:
         std::vector<completion> woken = std::move(spare_);
         woken.clear();
         woken.reserve(count_);
-        for (watch_subscriber* s = head_; s; s = s->next) {
-            if (!s->pending) continue;
-            if (auto ev = core_.take_event(s->seen)) woken.push_back(s->take({}, std::move(*ev)));
+        for (watch_subscriber& s : linked_) {
+            if (!s.pending) continue;
+            if (auto ev = core_.take_event(s.seen)) woken.push_back(s.take({}, std::move(*ev)));
         }
         events += woken.size();
         for (auto& c : woken) complete_now(std::move(c));
@@ -265,12 +257,12 @@ private:
     allocations_api api_;  // the watcher is built on the API: its polls are allocations_snapshot() calls
     std::chrono::milliseconds poll_timeout_;
     completion_poster completions_;
-    asio::strand<asio::any_io_executor> strand_;
+    strand_type strand_;
     // ---- on the strand only ----
     asio::steady_timer timer_;
     asio::cancellation_signal poll_cancel_;
     watch_core core_;
-    watch_subscriber* head_ = nullptr;
+    boost::intrusive::list<watch_subscriber> linked_;  // the linked ones (see the top of this file)
     std::vector<completion> spare_;  // wake_waiting's list, kept for the next poll
     std::size_t count_ = 0;
     std::uint64_t timer_gen_ = 0;

@@ -83,7 +83,6 @@ public:
     /// The timer armed by the last `wait` fired.
     poll_action on_timer(time_point now);
 
-    const std::shared_ptr<const watch_snapshot>& newest() const noexcept { return newest_; }
     /// The wait before the next poll: the interval, or after `failures` failed polls in a row a draw from
     /// [b/2, b], b = min(max_backoff, interval * 2^failures).
     duration next_wait(unsigned failures) noexcept;

@@ -1,5 +1,5 @@
 // Uses both installed targets: starts the emulator in-process and takes a snapshot with the client.
-#include <pieces/allocations.hpp>
+#include <pieces/pieces.hpp>
 #include <pieces/testing/emulator.hpp>
 
 #include <boost/asio/co_spawn.hpp>

@@ -1,7 +1,7 @@
 // Test helpers: run a coroutine to completion on an io_context, failing the test if it throws or hangs.
 #pragma once
 
-#include <pieces/allocations.hpp>
+#include <pieces/pieces.hpp>
 #include <pieces/testing/emulator.hpp>
 
 #include "endpoint_calls.hpp"

@@ -2,7 +2,7 @@
 // Allocations endpoints, named as the emulator names them, with the fixture's profile and cloud.
 #pragma once
 
-#include <pieces/allocations.hpp>
+#include <pieces/pieces.hpp>
 #include <pieces/testing/emulator.hpp>
 
 #include "fixtures.hpp"

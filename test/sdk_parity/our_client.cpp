@@ -1,5 +1,5 @@
 // Our client, doing what sdk_client.mjs does, printing the same JSON shape.
-#include <pieces/allocations.hpp>
+#include <pieces/pieces.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

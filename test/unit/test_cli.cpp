@@ -6,7 +6,7 @@
 #include "cli/output.hpp"
 #include "cli/watch_diff.hpp"
 
-#include <pieces/allocations.hpp>
+#include <pieces/pieces.hpp>
 
 #include <catch2/catch.hpp>
 

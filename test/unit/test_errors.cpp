@@ -1,4 +1,4 @@
-#include <pieces/allocations.hpp>
+#include <pieces/pieces.hpp>
 
 #include <boost/asio/error.hpp>
 #include <catch2/catch.hpp>

@@ -5,7 +5,7 @@
 
 #include "models/model_codec.hpp"
 
-#include <pieces/allocations.hpp>
+#include <pieces/pieces.hpp>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 #include "fixtures.hpp"
 
-#include <pieces/allocations.hpp>
+#include <pieces/pieces.hpp>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// Umbrella header: the whole public API of pieces-allocations.
+// The whole public API of pieces-allocations in one header.
 #pragma once
 
 #include <pieces/version.hpp>
