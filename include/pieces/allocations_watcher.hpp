@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pieces/client.hpp>
+#include <pieces/detail/access.hpp>
 #include <pieces/watch_event.hpp>
 #include <pieces/with_diagnostics.hpp>
 
@@ -61,8 +62,6 @@ struct watch_next_initiation {
 class watch_subscription {
 public:
     watch_subscription() = default;  ///< empty, as a moved-from one: `next()` throws `std::logic_error`
-    /// For the watcher.
-    explicit watch_subscription(std::shared_ptr<detail::watch_subscriber> s) noexcept : sub_(std::move(s)) {}
     /// Takes over `other`'s subscription; `other` is left empty.
     watch_subscription(watch_subscription&& other) noexcept = default;
     /// Unsubscribes this one (as `reset()`), then takes over `other`'s.
@@ -73,11 +72,24 @@ public:
 
     /// The next event: at once when something happened since this subscriber's last event (coalesced: the
     /// changes from the snapshot it last saw to the newest, never a queue of old snapshots), else when a poll
-    /// brings one. Completes with `void(boost::system::error_code, watch_event)`; the code is only ever
-    /// `operation_aborted` (cancelled, unsubscribed, the watcher gone) or `already_started`: a failed poll is an
-    /// event (`watch_event::error()`). Without a token it returns `awaitable<watch_event>` and throws
-    /// `error_with_diagnostics` on those codes. Terminal cancellation through the token's slot ends it at once
-    /// with `operation_aborted`; the subscription stays subscribed and loses nothing.
+    /// brings one. A failed poll is an event (`watch_event::error()`), not an error of `next()`. Without a token it
+    /// returns `awaitable<watch_event>` and throws `error_with_diagnostics` (with empty diagnostics) on the codes
+    /// below; `with_diagnostics(token)` does the same for any token.
+    ///
+    /// \par Handler signature
+    /// `void(boost::system::error_code, watch_event)`.
+    ///
+    /// \par Executor
+    /// The handler runs on its associated executor (the client's when it names none), never inside the call to
+    /// `next()`.
+    ///
+    /// \par Per-operation cancellation
+    /// Terminal cancellation through the token's slot ends it at once with `operation_aborted`; the subscription
+    /// stays subscribed and loses nothing.
+    ///
+    /// \par Errors
+    /// Only `operation_aborted` (cancelled, unsubscribed, the watcher gone) and `already_started` (another
+    /// `next()` of this subscription is pending). `std::logic_error` is thrown when the subscription is empty.
     template <boost::asio::completion_token_for<void(boost::system::error_code, watch_event)> Token =
                   default_completion_token>
     auto next(Token&& token = {}) {
@@ -89,6 +101,10 @@ public:
     void reset() noexcept;
 
 private:
+    friend struct detail::access;
+    // For the watcher (through detail::access).
+    explicit watch_subscription(std::shared_ptr<detail::watch_subscriber> s) noexcept : sub_(std::move(s)) {}
+
     std::shared_ptr<detail::watch_subscriber> sub_;
 };
 

@@ -16,7 +16,8 @@ struct call_options {
     std::optional<retry_policy> retry;
     /// Filled on failure (HTTP status, endpoint, server text) when set, and with the attempts made on success too.
     /// Must outlive the operation.
-    /// The throwing awaitable forms put the diagnostics in the exception instead.
+    /// The throwing forms (`with_diagnostics`, the default token) put a copy in the exception; when this is not
+    /// set, they fill diagnostics of their own for it.
     diagnostics* diag = nullptr;
 };
 

@@ -1,7 +1,12 @@
 // What went wrong besides the error code: the HTTP status, the endpoint, and the server's own words.
 #pragma once
 
+#include <pieces/detail/access.hpp>
+
+#include <cstddef>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace pieces {
 
@@ -33,22 +38,18 @@ public:
     /// Forgets everything (the library clears the caller's diagnostics when an operation starts).
     void clear() { *this = diagnostics{}; }
 
-    /// Set by the library: the reply's HTTP status.
-    void set_http_status(int s) noexcept { status_ = s; }
-    /// Set by the library: the endpoint, e.g. "GET /allocations".
-    void set_endpoint(std::string e) { endpoint_ = std::move(e); }
-    /// Keeps at most `max_server_message` bytes of `text`.
-    void set_server_message(std::string_view text) {
-        server_message_.assign(text.substr(0, max_server_message));
-    }
-    /// Set by the library: what exactly failed.
-    void set_client_message(std::string m) { client_message_ = std::move(m); }
-    /// Set by the library: the attempts made.
-    void set_attempts(int n) noexcept { attempts_ = n; }
-
     friend bool operator==(const diagnostics&, const diagnostics&) = default;
 
 private:
+    // Written by the library only (through detail::access).
+    friend struct detail::access;
+    void set_http_status(int s) noexcept { status_ = s; }
+    void set_endpoint(std::string e) { endpoint_ = std::move(e); }
+    // Keeps at most `max_server_message` bytes of `text`.
+    void set_server_message(std::string_view text) { server_message_.assign(text.substr(0, max_server_message)); }
+    void set_client_message(std::string m) { client_message_ = std::move(m); }
+    void set_attempts(int n) noexcept { attempts_ = n; }
+
     int status_ = 0;
     std::string endpoint_;
     std::string server_message_;

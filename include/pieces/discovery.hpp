@@ -50,9 +50,22 @@ void async_discover(boost::asio::any_io_executor ex, discovery_options opts, dia
 }
 
 /// Finds Pieces OS (explicit url, then the port file, the port range, the legacy ports: see
-/// `discovery_options`) and completes with its base URL (`http://127.0.0.1:39300`), or with
-/// `errc::connection_failed` when nothing answered; `diag` (when given) then lists what was tried.
-/// Signature `void(boost::system::error_code, std::string)`.
+/// `discovery_options`) and completes with its base URL (`http://127.0.0.1:39300`). `diag` (when given) names
+/// the probe and, when nothing answered, lists what was tried; with `with_diagnostics(token)` the exception
+/// carries them (in `diag`, or in diagnostics of its own when `diag` is null).
+///
+/// \par Handler signature
+/// `void(boost::system::error_code, std::string)`.
+///
+/// \par Executor
+/// The handler's associated executor (`ex` when it names none); never inside this call. The probes run on a
+/// strand of `ex`.
+///
+/// \par Per-operation cancellation
+/// Terminal: every probe is cancelled and it ends promptly with `operation_aborted`.
+///
+/// \par Errors
+/// `errc::connection_failed` when nothing answered; `operation_aborted` when cancelled.
 template <boost::asio::completion_token_for<void(boost::system::error_code, std::string)> Token>
 auto async_discover_pieces_os(boost::asio::any_io_executor ex, discovery_options opts, diagnostics* diag,
                               Token&& token) {
@@ -60,7 +73,8 @@ auto async_discover_pieces_os(boost::asio::any_io_executor ex, discovery_options
         detail::forward_to_compiled<std::string>{}, token, &detail::async_discover, std::move(ex), std::move(opts), diag);
 }
 
-/// As `async_discover_pieces_os`, on the calling coroutine's executor; throws `error_with_diagnostics`.
+/// As `async_discover_pieces_os`, on the calling coroutine's executor; throws `error_with_diagnostics` (with the
+/// diagnostics of the failure).
 boost::asio::awaitable<std::string> discover_pieces_os(discovery_options opts = {});
 
 }  // namespace pieces

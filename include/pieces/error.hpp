@@ -34,7 +34,7 @@ enum class errc {
     invalid_header_value,       ///< A configured header value contains a control character (CR, LF, NUL, ...).
     invalid_argument,           ///< An argument cannot be used: an empty allocation id, a per-call timeout <= 0.
     invalid_config,             ///< The client configuration fails validation (a bad number, a base URL that is not `http[s]://host[:port][/prefix]`, a TLS file that cannot be used).
-    client_closed,              ///< The client was cancelled or destroyed; no new request is taken.
+    client_closed,              ///< The client was closed (destroyed, or assigned over by a move); an API object that outlived it takes no new request. `client::cancel()` does not close it: that ends requests with `operation_aborted`.
 
     // ---- https: no TLS connection (appended: the values above are unchanged) ----
     tls_handshake_failed,       ///< The TLS handshake failed: no common protocol version or cipher, the server closed the connection during it or did not speak TLS, or it refused the client certificate (diagnostics say which).

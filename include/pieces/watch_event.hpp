@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pieces/allocation_changes.hpp>
+#include <pieces/detail/access.hpp>
 #include <pieces/diagnostics.hpp>
 #include <pieces/models/allocations.hpp>
 
@@ -29,9 +30,7 @@ struct watch_delta;     // the changes between two snapshots, or a failure, shar
 /// Thread-safety: a value; distinct objects may be used concurrently, and a `const` one from any thread.
 class watch_event {
 public:
-    watch_event() = default;
-    /// For the watcher.
-    watch_event(std::shared_ptr<const detail::watch_snapshot> s, std::shared_ptr<const detail::watch_delta> d) noexcept;
+    watch_event() = default;  ///< an empty change event (no changes, an empty snapshot)
 
     /// Set when the event reports a failed poll.
     const boost::system::error_code& error() const noexcept;
@@ -47,6 +46,10 @@ public:
     std::chrono::steady_clock::time_point polled_at() const noexcept;
 
 private:
+    friend struct detail::access;
+    // For the watcher (through detail::access).
+    watch_event(std::shared_ptr<const detail::watch_snapshot> s, std::shared_ptr<const detail::watch_delta> d) noexcept;
+
     std::shared_ptr<const detail::watch_snapshot> snapshot_;
     std::shared_ptr<const detail::watch_delta> delta_;
 };

@@ -22,7 +22,7 @@ bool has_bad_header_char(std::string_view v) {
 }
 
 boost::system::error_code fail(diagnostics* diag, errc code, std::string why) {
-    if (diag) diag->set_client_message(std::move(why));
+    if (diag) detail::access::set_client_message(*diag, std::move(why));
     return code;
 }
 
@@ -69,7 +69,7 @@ client::client(executor_type ex, client_config cfg) {
         std::string why;
         tls = detail::make_tls_context(cfg.tls, why);
         if (!tls) {
-            diag.set_client_message(std::move(why));
+            detail::access::set_client_message(diag, std::move(why));
             throw error_with_diagnostics(errc::invalid_config, std::move(diag));
         }
     }

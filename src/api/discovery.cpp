@@ -1,5 +1,8 @@
 // Discovery: concurrent health probes on loopback: the port of Pieces OS's port file, then the port range,
 // then the legacy ports.
+#include "util/completion_executor.hpp"
+
+#include <pieces/detail/access.hpp>
 #include <pieces/discovery.hpp>
 #include <pieces/error.hpp>
 #include <pieces/error_with_diagnostics.hpp>
@@ -136,7 +139,7 @@ asio::awaitable<std::pair<error_code, std::string>> discover(discovery_options o
         tried += std::to_string(opts.first_port) + "-" + std::to_string(opts.last_port);
         for (auto p : opts.legacy_ports) tried += ", " + std::to_string(p);
         if (!file.empty() && !file_port) tried += " (no port in " + file + ")";
-        diag->set_client_message(std::move(tried));
+        detail::access::set_client_message(*diag, std::move(tried));
     }
     co_return std::pair{error_code(errc::connection_failed), std::string{}};
 }
@@ -148,14 +151,16 @@ namespace detail {
 void async_discover(asio::any_io_executor ex, discovery_options opts, diagnostics* diag, handler_of<std::string> handler) {
     if (diag) {
         diag->clear();
-        diag->set_endpoint("GET /.well-known/health");
+        access::set_endpoint(*diag, "GET /.well-known/health");
     }
-    // co_spawn completes on the handler's associated executor, holding work on it meanwhile. The caller's
-    // cancellation reaches the scan through a signal of our own, emitted on the scan's strand: the signal outlives
-    // any emission still queued (handing co_spawn the caller's slot itself would let a late emission, queued on
-    // the strand, use a handler the caller has already cleared).
+    // Completed as every operation of the library is: on the handler's executor (`ex` when it names none), never
+    // inside this call, with work held on it meanwhile. The caller's cancellation reaches the scan through a signal
+    // of our own, emitted on the scan's strand: the signal outlives any emission still queued (handing co_spawn
+    // the caller's slot itself would let a late emission, queued on the strand, use a handler the caller has
+    // already cleared).
+    completion_poster poster(ex);
     auto strand = asio::make_strand(ex);
-    auto handler_ex = asio::get_associated_executor(handler, ex);
+    auto work = poster.work_for(handler);
     auto signal = std::make_shared<asio::cancellation_signal>();
     auto slot = asio::get_associated_cancellation_slot(handler);
     if (slot.is_connected())
@@ -166,13 +171,17 @@ void async_discover(asio::any_io_executor ex, discovery_options opts, diagnostic
         });
     asio::co_spawn(strand, discover(std::move(opts), diag),
                    asio::bind_cancellation_slot(
-                       signal->slot(), asio::bind_executor(handler_ex, [h = std::move(handler), signal](
-                                                                           std::exception_ptr e,
-                                                                           std::pair<error_code, std::string> r) mutable {
+                       signal->slot(), [poster = std::move(poster), h = std::move(handler), work = std::move(work),
+                                        signal](std::exception_ptr e, std::pair<error_code, std::string> r) mutable {
                            if (e) r.first = make_error_code(boost::system::errc::io_error);
-                           asio::get_associated_cancellation_slot(h).clear();
-                           std::move(h)(r.first, std::move(r.second));
-                       })));
+                           auto ex = asio::get_associated_executor(h, poster.default_executor());
+                           // Off the scan's strand, then on the handler's executor.
+                           poster.post(std::move(ex), [h = std::move(h), work = std::move(work),
+                                                       r = std::move(r)]() mutable {
+                               asio::get_associated_cancellation_slot(h).clear();
+                               std::move(h)(r.first, std::move(r.second));
+                           });
+                       }));
 }
 
 }  // namespace detail

@@ -1,12 +1,12 @@
-// The eight endpoints: request building, status mapping, decoding, and completion in both forms (a code, or
-// an error_with_diagnostics exception).
+// The eight endpoints: request building, status mapping, decoding, and completion with `(error_code, T)`; one
+// compiled entry each, for every completion token (with_diagnostics included: it reads the diagnostics written).
 #include "http/transport.hpp"
 #include "http/body_buffers.hpp"
 #include "http/retry_schedule.hpp"
 
+#include <pieces/detail/access.hpp>
 #include <pieces/detail/async_ops.hpp>
 #include <pieces/error.hpp>
-#include <pieces/error_with_diagnostics.hpp>
 #include <pieces/models/json.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -53,7 +53,7 @@ error_code decode(const http_response& res, std::string& out, diagnostics* diag)
         out.assign(jv.get_string().data(), jv.get_string().size());
         return {};
     }
-    if (diag) diag->set_client_message(ec ? "(root): not valid JSON: " + ec.message() : "(root): expected a string");
+    if (diag) access::set_client_message(*diag, ec ? "(root): not valid JSON: " + ec.message() : "(root): expected a string");
     return errc::invalid_response;
 }
 
@@ -63,79 +63,56 @@ void start_diagnostics(diagnostics* diag) {
     if (diag) diag->clear();
 }
 
-// The handler's form: a code, or (with_diagnostics) an exception that carries the diagnostics.
-template <class Handler>
-constexpr bool is_throwing = false;
-template <class T>
-constexpr bool is_throwing<throwing_handler_of<T>> = true;
-
-// Where the failure's details go: the caller's diagnostics, else (for the throwing form) `own`.
-template <class Handler>
-diagnostics* diagnostics_for(diagnostics* caller, diagnostics& own) {
-    if (caller) return caller;
-    return is_throwing<Handler> ? &own : nullptr;
-}
-
-template <class T>
-void deliver(handler_of<T>& h, error_code ec, T value, const diagnostics*) {
-    std::move(h)(ec, std::move(value));
-}
-template <class T>
-void deliver(throwing_handler_of<T>& h, error_code ec, T value, const diagnostics* diag) {
-    std::move(h)(ec ? std::make_exception_ptr(error_with_diagnostics(ec, *diag)) : std::exception_ptr{}, std::move(value));
-}
-
 // Completes at once with `ec` on the handler's own executor, on which it holds outstanding work from now until
 // the handler has run.
-template <class T, class Handler>
-void fail_now(const client_ptr& impl, const char* endpoint, error_code ec, diagnostics* caller, std::string why,
-              Handler handler) {
-    start_diagnostics(caller);
+template <class T>
+void fail_now(const client_ptr& impl, const char* endpoint, error_code ec, diagnostics* diag, std::string why,
+              handler_of<T> handler) {
+    start_diagnostics(diag);
     auto ex = asio::get_associated_executor(handler, impl->completions.default_executor());
     auto work = impl->completions.work_for(handler);
-    impl->completions.post(std::move(ex), [h = std::move(handler), ec, work = std::move(work), caller, endpoint,
-                                          why = std::move(why), own = diagnostics{}]() mutable {
-        diagnostics* diag = diagnostics_for<Handler>(caller, own);
+    impl->completions.post(std::move(ex), [h = std::move(handler), ec, work = std::move(work), diag, endpoint,
+                                          why = std::move(why)]() mutable {
         if (diag) {
-            diag->set_endpoint(endpoint);
-            diag->set_client_message(std::move(why));
+            access::set_endpoint(*diag, endpoint);
+            access::set_client_message(*diag, std::move(why));
         }
-        diagnostics d = diag ? *diag : diagnostics{};
-        deliver(h, ec, T{}, &d);
+        std::move(h)(ec, T{});
     });
 }
 
-template <class T, class Handler>
-void call(client_ptr impl, const char* endpoint, http_request req, call_options opts, Handler handler) {
-    diagnostics* caller = opts.diag;
+// `diag` is the caller's, those of a with_diagnostics handler (inside `handler`: written before it is called,
+// never after), or none.
+template <class T>
+void call(client_ptr impl, const char* endpoint, http_request req, call_options opts, handler_of<T> handler) {
+    diagnostics* diag = opts.diag;
     if (opts.timeout && opts.timeout->count() <= 0)
-        return fail_now<T>(impl, endpoint, errc::invalid_argument, caller, "call_options::timeout must be > 0",
+        return fail_now<T>(impl, endpoint, errc::invalid_argument, diag, "call_options::timeout must be > 0",
                            std::move(handler));
     if (opts.retry) {
         if (const char* why = retry_policy_problem(*opts.retry))
-            return fail_now<T>(impl, endpoint, errc::invalid_argument, caller, std::string("call_options::") + why,
+            return fail_now<T>(impl, endpoint, errc::invalid_argument, diag, std::string("call_options::") + why,
                                std::move(handler));
     }
-    start_diagnostics(caller);
+    start_diagnostics(diag);
     const auto timeout = opts.timeout.value_or(impl->config().request_timeout);
     const retry_policy& retry = opts.retry ? *opts.retry : impl->config().retry;
     auto slot = asio::get_associated_cancellation_slot(handler);
     auto ex = asio::get_associated_executor(handler, impl->completions.default_executor());
-    auto on_reply = [h = std::move(handler), caller, endpoint, own = diagnostics{}](error_code ec, http_response res) mutable {
-        diagnostics* diag = diagnostics_for<Handler>(caller, own);
-        if (diag) diag->set_attempts(static_cast<int>(res.attempts));
+    auto on_reply = [h = std::move(handler), diag, endpoint](error_code ec, http_response res) mutable {
+        if (diag) access::set_attempts(*diag, static_cast<int>(res.attempts));
         T out{};
         if (!ec) {
-            if (diag) diag->set_http_status(static_cast<int>(res.status));
+            if (diag) access::set_http_status(*diag, static_cast<int>(res.status));
             ec = map_status(res.status);
             if (!ec) ec = decode(res, out, diag);
-            if (ec && diag) diag->set_server_message(res.body);
+            if (ec && diag) access::set_server_message(*diag, res.body);
         } else if (diag && !res.error_detail.empty()) {
-            diag->set_client_message(std::move(res.error_detail));
+            access::set_client_message(*diag, std::move(res.error_detail));
         }
-        if (ec && diag) diag->set_endpoint(endpoint);
+        if (ec && diag) access::set_endpoint(*diag, endpoint);
         give_back_body_buffer(std::move(res.body));
-        deliver(h, ec, std::move(out), diag);
+        std::move(h)(ec, std::move(out));
     };
     impl->async_send(std::move(req), timeout, retry,
                      asio::bind_cancellation_slot(slot, asio::bind_executor(ex, std::move(on_reply))));
@@ -171,41 +148,34 @@ std::string encode_segment(std::string_view id) {
 
 }  // namespace
 
-namespace {
-
-template <class Handler>
-void connect_new_cloud(client_ptr impl, std::optional<UserProfile> p, call_options o, Handler h) {
+// The compiled entry points: one per operation.
+void async_connect_new_cloud(client_ptr impl, std::optional<UserProfile> p, call_options o, handler_of<AllocationCloud> h) {
     call<AllocationCloud>(std::move(impl), "POST /allocations/connect", post("/allocations/connect", p, accept_json), o,
                           std::move(h));
 }
-template <class Handler>
-void create_new_allocation(client_ptr impl, std::optional<AllocationCloud> c, call_options o, Handler h) {
+void async_create_new_allocation(client_ptr impl, std::optional<AllocationCloud> c, call_options o,
+                                 handler_of<AllocationCloud> h) {
     call<AllocationCloud>(std::move(impl), "POST /allocations/create", post("/allocations/create", c, accept_json), o,
                           std::move(h));
 }
-template <class Handler>
-void delete_allocation(client_ptr impl, std::optional<AllocationCloud> c, call_options o, Handler h) {
+void async_delete_allocation(client_ptr impl, std::optional<AllocationCloud> c, call_options o, handler_of<std::string> h) {
     call<std::string>(std::move(impl), "POST /allocations/delete", post("/allocations/delete", c, accept_text), o,
                       std::move(h));
 }
-template <class Handler>
-void disconnect_cloud(client_ptr impl, std::optional<AllocationCloud> c, call_options o, Handler h) {
+void async_disconnect_cloud(client_ptr impl, std::optional<AllocationCloud> c, call_options o, handler_of<std::string> h) {
     call<std::string>(std::move(impl), "POST /allocations/disconnect", post("/allocations/disconnect", c, accept_text), o,
                       std::move(h));
 }
-template <class Handler>
-void reconnect_cloud(client_ptr impl, std::optional<AllocationCloud> c, call_options o, Handler h) {
+void async_reconnect_cloud(client_ptr impl, std::optional<AllocationCloud> c, call_options o, handler_of<AllocationCloud> h) {
     call<AllocationCloud>(std::move(impl), "POST /allocations/reconnect", post("/allocations/reconnect", c, accept_json), o,
                           std::move(h));
 }
-template <class Handler>
-void allocations_snapshot(client_ptr impl, call_options o, Handler h) {
+void async_allocations_snapshot(client_ptr impl, call_options o, handler_of<Allocations> h) {
     http_request r;
     r.target = "/allocations";
     call<Allocations>(std::move(impl), "GET /allocations", std::move(r), o, std::move(h));
 }
-template <class Handler>
-void allocation_snapshot(client_ptr impl, std::string id, call_options o, Handler h) {
+void async_allocation_snapshot(client_ptr impl, std::string id, call_options o, handler_of<AllocationCloud> h) {
     constexpr const char* endpoint = "GET /allocation/{allocation}";
     if (id.empty())
         return fail_now<AllocationCloud>(impl, endpoint, errc::invalid_argument, o.diag, "allocation id is empty",
@@ -214,30 +184,9 @@ void allocation_snapshot(client_ptr impl, std::string id, call_options o, Handle
     r.target = "/allocation/" + encode_segment(id);
     call<AllocationCloud>(std::move(impl), endpoint, std::move(r), o, std::move(h));
 }
-template <class Handler>
-void allocation_update(client_ptr impl, std::optional<AllocationCloud> c, call_options o, Handler h) {
+void async_allocation_update(client_ptr impl, std::optional<AllocationCloud> c, call_options o, handler_of<AllocationCloud> h) {
     call<AllocationCloud>(std::move(impl), "POST /allocation/update", post("/allocation/update", c, accept_json), o,
                           std::move(h));
 }
-
-}  // namespace
-
-// The compiled entry points, each in both forms.
-void async_connect_new_cloud(client_ptr i, std::optional<UserProfile> p, call_options o, handler_of<AllocationCloud> h) { connect_new_cloud(std::move(i), std::move(p), o, std::move(h)); }
-void async_connect_new_cloud(client_ptr i, std::optional<UserProfile> p, call_options o, throwing_handler_of<AllocationCloud> h) { connect_new_cloud(std::move(i), std::move(p), o, std::move(h)); }
-void async_create_new_allocation(client_ptr i, std::optional<AllocationCloud> c, call_options o, handler_of<AllocationCloud> h) { create_new_allocation(std::move(i), std::move(c), o, std::move(h)); }
-void async_create_new_allocation(client_ptr i, std::optional<AllocationCloud> c, call_options o, throwing_handler_of<AllocationCloud> h) { create_new_allocation(std::move(i), std::move(c), o, std::move(h)); }
-void async_delete_allocation(client_ptr i, std::optional<AllocationCloud> c, call_options o, handler_of<std::string> h) { delete_allocation(std::move(i), std::move(c), o, std::move(h)); }
-void async_delete_allocation(client_ptr i, std::optional<AllocationCloud> c, call_options o, throwing_handler_of<std::string> h) { delete_allocation(std::move(i), std::move(c), o, std::move(h)); }
-void async_disconnect_cloud(client_ptr i, std::optional<AllocationCloud> c, call_options o, handler_of<std::string> h) { disconnect_cloud(std::move(i), std::move(c), o, std::move(h)); }
-void async_disconnect_cloud(client_ptr i, std::optional<AllocationCloud> c, call_options o, throwing_handler_of<std::string> h) { disconnect_cloud(std::move(i), std::move(c), o, std::move(h)); }
-void async_reconnect_cloud(client_ptr i, std::optional<AllocationCloud> c, call_options o, handler_of<AllocationCloud> h) { reconnect_cloud(std::move(i), std::move(c), o, std::move(h)); }
-void async_reconnect_cloud(client_ptr i, std::optional<AllocationCloud> c, call_options o, throwing_handler_of<AllocationCloud> h) { reconnect_cloud(std::move(i), std::move(c), o, std::move(h)); }
-void async_allocations_snapshot(client_ptr i, call_options o, handler_of<Allocations> h) { allocations_snapshot(std::move(i), o, std::move(h)); }
-void async_allocations_snapshot(client_ptr i, call_options o, throwing_handler_of<Allocations> h) { allocations_snapshot(std::move(i), o, std::move(h)); }
-void async_allocation_snapshot(client_ptr i, std::string id, call_options o, handler_of<AllocationCloud> h) { allocation_snapshot(std::move(i), std::move(id), o, std::move(h)); }
-void async_allocation_snapshot(client_ptr i, std::string id, call_options o, throwing_handler_of<AllocationCloud> h) { allocation_snapshot(std::move(i), std::move(id), o, std::move(h)); }
-void async_allocation_update(client_ptr i, std::optional<AllocationCloud> c, call_options o, handler_of<AllocationCloud> h) { allocation_update(std::move(i), std::move(c), o, std::move(h)); }
-void async_allocation_update(client_ptr i, std::optional<AllocationCloud> c, call_options o, throwing_handler_of<AllocationCloud> h) { allocation_update(std::move(i), std::move(c), o, std::move(h)); }
 
 }  // namespace pieces::detail

@@ -13,7 +13,7 @@ boost::system::result<T> try_from_json(std::string_view text, diagnostics* diag)
     T out;
     std::string error;
     if (!detail::decode_text(text, out, error)) {
-        if (diag) diag->set_client_message(std::move(error));
+        if (diag) detail::access::set_client_message(*diag, std::move(error));
         return make_error_code(errc::invalid_response);
     }
     return out;
@@ -43,7 +43,7 @@ T tag_invoke(const boost::json::value_to_tag<T>&, const boost::json::value& jv) 
     std::string error;
     if (!detail::decode_value(jv, out, error)) {
         diagnostics diag;
-        diag.set_client_message(std::move(error));
+        detail::access::set_client_message(diag, std::move(error));
         throw error_with_diagnostics(make_error_code(errc::invalid_response), std::move(diag));
     }
     return out;

@@ -292,7 +292,7 @@ const char* watcher_config_problem(const watcher_config& cfg) {
 allocations_watcher::allocations_watcher(const client& c, watcher_config cfg) {
     if (const char* why = watcher_config_problem(cfg)) {
         diagnostics d;
-        d.set_client_message(std::string("watcher_config::") + why);
+        detail::access::set_client_message(d, std::string("watcher_config::") + why);
         throw error_with_diagnostics(errc::invalid_config, std::move(d));
     }
     impl_ = std::make_shared<detail::watch_impl>(c, cfg);
@@ -304,7 +304,7 @@ watch_subscription allocations_watcher::subscribe() {
     auto s = std::make_shared<detail::watch_subscriber>();
     s->impl = impl_;
     impl_->add(s);
-    return watch_subscription(std::move(s));
+    return detail::access::construct<watch_subscription>(std::move(s));
 }
 
 watcher_stats allocations_watcher::stats() const noexcept {

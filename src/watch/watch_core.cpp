@@ -24,7 +24,7 @@ std::optional<watch_event> watch_core::take_event(seen_state& s) {
     if (newcomer && stale_) return std::nullopt;
     if (failure_ && s.failure < failure_seq_) {
         s.failure = failure_seq_;
-        return watch_event(newest_, failure_);
+        return access::construct<watch_event>(newest_, failure_);
     }
     // While polls fail, a newcomer's first state is the next good snapshot, not the last one.
     if (newcomer && failure_) return std::nullopt;
@@ -32,7 +32,7 @@ std::optional<watch_event> watch_core::take_event(seen_state& s) {
     auto delta = delta_from(s.snapshot);
     s.snapshot = newest_;  // nothing changed that is reported: its old snapshot is let go all the same
     if (delta->changes.empty() && !delta->initial) return std::nullopt;
-    return watch_event(newest_, std::move(delta));
+    return access::construct<watch_event>(newest_, std::move(delta));
 }
 
 watch_core::duration watch_core::next_wait(unsigned failures) noexcept {

@@ -371,3 +371,38 @@ TEST_CASE("with_diagnostics turns any token into the throwing form") {
     f.emu.stop();
     runner.join();
 }
+
+TEST_CASE("with_diagnostics fills the caller's diagnostics when given, and the exception carries them") {
+    api_fixture f;
+    diagnostics diag;
+    call_options opts;
+    opts.diag = &diag;
+    auto missing = f.allocation.allocation_snapshot("nope", opts, with_diagnostics(asio::deferred));
+    try {
+        (void)run(f.ioc, std::move(missing)(asio::use_awaitable));
+        FAIL("no exception");
+    } catch (const error_with_diagnostics& e) {
+        CHECK(e.code() == errc::cloud_not_found);
+        CHECK(diag.http_status() == 410);
+        CHECK(diag.attempts() == 1);
+        CHECK(e.get_diagnostics() == diag);
+    }
+}
+
+TEST_CASE("with_diagnostics works for watch_subscription::next: its codes arrive as the exception") {
+    api_fixture f;
+    std::optional<allocations_watcher> watcher(std::in_place, *f.cli);
+    auto sub = watcher->subscribe();
+    watcher.reset();  // the watcher's end: next() completes with operation_aborted
+    std::optional<error_code> caught;
+    run(f.ioc, [&]() -> asio::awaitable<void> {
+        try {
+            (void)co_await sub.next(with_diagnostics(asio::use_awaitable));
+        } catch (const error_with_diagnostics& e) {
+            caught = e.code();
+            CHECK(e.get_diagnostics() == diagnostics{});  // next() has no diagnostics of its own
+        }
+    }());
+    REQUIRE(caught);
+    CHECK(*caught == asio::error::operation_aborted);
+}

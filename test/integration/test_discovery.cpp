@@ -187,6 +187,33 @@ TEST_CASE("discovery reports connection_failed quickly when nothing runs") {
     CHECK(probed);
 }
 
+TEST_CASE("with_diagnostics works for discovery: the exception carries what was tried") {
+    asio::io_context ioc;
+    const auto opts = scan_only(closed_port(ioc));
+    const auto port = std::to_string(opts.first_port);
+    // Without diagnostics of the caller's, the adapter supplies its own and the exception carries them.
+    try {
+        (void)run(ioc, async_discover_pieces_os(ioc.get_executor(), opts, nullptr, with_diagnostics(asio::use_awaitable)));
+        FAIL("found something");
+    } catch (const error_with_diagnostics& e) {
+        CHECK(e.code() == errc::connection_failed);
+        CHECK(e.get_diagnostics().endpoint() == "GET /.well-known/health");
+        CHECK(e.get_diagnostics().client_message().find(port) != std::string::npos);
+    }
+    // With the caller's, those are filled and carried.
+    diagnostics diag;
+    auto failed = async_discover_pieces_os(ioc.get_executor(), opts, &diag, with_diagnostics(asio::use_future));
+    run_until(ioc, [&] { return failed.wait_for(0s) == std::future_status::ready; }, 5s);
+    try {
+        (void)failed.get();
+        FAIL("found something");
+    } catch (const error_with_diagnostics& e) {
+        CHECK(e.code() == errc::connection_failed);
+        CHECK(e.get_diagnostics() == diag);
+        CHECK(diag.client_message().find(port) != std::string::npos);
+    }
+}
+
 TEST_CASE("discovery completes on the caller's strand of a 4-thread io_context") {
     asio::io_context ioc(4);
     testing::emulator emu(ioc.get_executor());

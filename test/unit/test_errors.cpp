@@ -1,3 +1,4 @@
+#include <pieces/detail/access.hpp>
 #include <pieces/pieces.hpp>
 
 #include <boost/asio/error.hpp>
@@ -33,10 +34,11 @@ TEST_CASE("categories are named and messages are sentences") {
 }
 
 TEST_CASE("error_with_diagnostics carries the code and diagnostics, server text stays out of what()") {
+    using pieces::detail::access;  // the setters are the library's
     diagnostics d;
-    d.set_http_status(410);
-    d.set_endpoint("GET /allocation/x");
-    d.set_server_message("Cloud not found.\r\n<script>");
+    access::set_http_status(d, 410);
+    access::set_endpoint(d, "GET /allocation/x");
+    access::set_server_message(d, "Cloud not found.\r\n<script>");
     const error_with_diagnostics e(errc::cloud_not_found, d);
     CHECK(e.code() == errc::cloud_not_found);
     CHECK(e.get_diagnostics() == d);
@@ -46,6 +48,6 @@ TEST_CASE("error_with_diagnostics carries the code and diagnostics, server text 
     CHECK(what.find("<script>") == std::string::npos);
 
     diagnostics big;
-    big.set_server_message(std::string(100'000, 'x'));
+    access::set_server_message(big, std::string(100'000, 'x'));
     CHECK(big.server_message().size() == diagnostics::max_server_message);
 }

@@ -164,7 +164,7 @@ TEST_CASE("watch core: a failed poll is one error event per subscriber; a recove
     seen_state s;
     (void)c.take_event(s);
     diagnostics d;
-    d.set_http_status(500);
+    access::set_http_status(d, 500);
     (void)c.on_poll_failed(errc::internal_server_error, d, t0 + 2s);
     const auto ev = c.take_event(s);
     REQUIRE(ev);

@@ -9,7 +9,6 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/system/error_code.hpp>
 
-#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,42 +19,29 @@ namespace pieces::detail {
 class transport;
 using client_ptr = std::shared_ptr<transport>;
 
-/// The handler of a completion token.
+/// The handler of a completion token, type-erased: every operation is compiled once, for this.
 template <class T>
 using handler_of = boost::asio::any_completion_handler<void(boost::system::error_code, T)>;
-/// The handler of a `with_diagnostics` token: a failure is an `error_with_diagnostics` in the exception_ptr.
-template <class T>
-using throwing_handler_of = boost::asio::any_completion_handler<void(std::exception_ptr, T)>;
 
-// Each operation in both forms; compiled once in src/apis.cpp.
+// The compiled operations (src/api/endpoints.cpp). Each writes its diagnostics to `call_options::diag` when set:
+// the caller's, or those a `with_diagnostics` handler owns (see with_diagnostics.hpp).
 void async_connect_new_cloud(client_ptr, std::optional<UserProfile>, call_options, handler_of<AllocationCloud>);
-void async_connect_new_cloud(client_ptr, std::optional<UserProfile>, call_options, throwing_handler_of<AllocationCloud>);
 void async_create_new_allocation(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<AllocationCloud>);
-void async_create_new_allocation(client_ptr, std::optional<AllocationCloud>, call_options, throwing_handler_of<AllocationCloud>);
 void async_delete_allocation(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<std::string>);
-void async_delete_allocation(client_ptr, std::optional<AllocationCloud>, call_options, throwing_handler_of<std::string>);
 void async_disconnect_cloud(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<std::string>);
-void async_disconnect_cloud(client_ptr, std::optional<AllocationCloud>, call_options, throwing_handler_of<std::string>);
 void async_reconnect_cloud(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<AllocationCloud>);
-void async_reconnect_cloud(client_ptr, std::optional<AllocationCloud>, call_options, throwing_handler_of<AllocationCloud>);
 void async_allocations_snapshot(client_ptr, call_options, handler_of<Allocations>);
-void async_allocations_snapshot(client_ptr, call_options, throwing_handler_of<Allocations>);
 void async_allocation_snapshot(client_ptr, std::string, call_options, handler_of<AllocationCloud>);
-void async_allocation_snapshot(client_ptr, std::string, call_options, throwing_handler_of<AllocationCloud>);
 void async_allocation_update(client_ptr, std::optional<AllocationCloud>, call_options, handler_of<AllocationCloud>);
-void async_allocation_update(client_ptr, std::optional<AllocationCloud>, call_options, throwing_handler_of<AllocationCloud>);
 
-/// The initiation of every operation: calls `fn(args..., handler)`, the handler type-erased at that call
-/// (`handler_of<T>`, or `throwing_handler_of<T>` when a `with_diagnostics` token asks for it).
+/// The initiation of every operation: calls `fn(args..., handler)`, the handler type-erased at that call (a move
+/// when a `with_diagnostics` token erased it already). The `call_options` or `diagnostics*` among `args` is where
+/// `with_diagnostics` finds the operation's diagnostics.
 template <class T>
 struct forward_to_compiled {
     template <class Handler, class Fn, class... Args>
     void operator()(Handler&& handler, Fn fn, Args&&... args) const {
         fn(std::forward<Args>(args)..., handler_of<T>(std::forward<Handler>(handler)));
-    }
-    template <class Handler, class Fn, class... Args>
-    void throwing(Handler&& handler, Fn fn, Args&&... args) const {
-        fn(std::forward<Args>(args)..., throwing_handler_of<T>(std::forward<Handler>(handler)));
     }
 };
 
