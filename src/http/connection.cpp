@@ -46,7 +46,7 @@ void close_connection(transport& impl, connection& c) noexcept {
 
 // Whether the server closed the connection or wrote to it unasked since its last reply: a peek that does not
 // block tells, so that no request, a POST above all, is sent into a connection already known to be gone, and no
-// stray bytes are read as a reply. (Which connections are peeked: reuse_check.hpp and request_op.cpp.)
+// stray bytes are read as a reply. (Which connections are peeked: reuse_check.hpp and request_driver.cpp.)
 // The socket is in non-blocking mode from its connect on (see connect_result), so the peek is one receive
 // call that returns at once, through Asio on every platform: would_block means nothing has arrived.
 bool socket_has_input(connection& c) {
@@ -111,7 +111,7 @@ namespace {
 // `held_for`: it has not sat idle since, but was held this long (see check_before_reuse).
 bool must_replace(transport& impl, connection& c, std::optional<clock_type::duration> held_for, bool is_get,
                   clock_type::time_point now) {
-    switch (check_before_reuse(now - c.idle_since, c.idle_limit, held_for, is_get, impl.handover_window)) {
+    switch (check_before_reuse(now - c.idle_since, c.idle_limit, held_for, is_get, impl.handover_limit)) {
     case reuse_check::expired: return true;
     case reuse_check::none: return false;
     case reuse_check::peek: break;

@@ -1,7 +1,7 @@
 // Private: the TCP stream as requests read it, noting whether the last read filled all the space it was given.
 // A read that returns less than asked emptied the socket's receive queue; one that filled its space may have left
 // bytes behind in the kernel. So when a reply ends with such a read, the client looks once more before handing
-// the connection on (see request_op.cpp), and otherwise needs no system call to know nothing followed the reply.
+// the connection on (see request_driver.cpp), and otherwise needs no system call to know nothing followed the reply.
 #pragma once
 
 #include <boost/asio/associator.hpp>

@@ -1,8 +1,10 @@
-// Private: the life of one request as a state machine, free of I/O. It is told what happened (a connection
-// was granted, the lookup ended, n bytes were written, a reply arrived, the time now, a cancellation) and
-// answers what to do next; the transport does the I/O. So every path (deadlines, cancellation between and
-// during steps, the TLS handshake, the stale-connection retry rule, the retry policy and its backoff, the interim-reply bound, the
-// keep-alive decision) is tested without sockets or clocks.
+// Private: the life of one request as a state machine, free of I/O. It is resumed with what just happened (a
+// connection was granted, the lookup ended, n bytes were written, a reply arrived), the time now and whether a
+// cancellation arrived, and answers what to do next; the driver (request_driver.cpp) does the I/O. The machine
+// keeps where it is (its phase), so the driver never chooses which event to report: it reports how the action
+// it performed ended. So every path (deadlines, cancellation between and during steps, the TLS handshake, the
+// stale-connection resend, the retry policy and its backoff, the interim-reply bound, the keep-alive decision)
+// is tested without sockets or clocks.
 #pragma once
 
 #include "http/retry_schedule.hpp"
@@ -14,45 +16,63 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 
 namespace pieces::detail {
 
-/// What the transport must do next.
-enum class request_step {
-    acquire,           ///< ask the pool for a connection (a fresh one when `want_fresh`)
-    wait_for_grant,    ///< wait in the pool's FIFO queue until `until`, or a grant, or cancellation
-    resolve,           ///< look the host up, until `until`
-    connect,           ///< open the connection, until `until`
-    handshake,         ///< the TLS handshake on the new connection (https), until `until`
-    write,             ///< send the request, until `until` (`Connection: close` when `last_on_connection`)
-    read,              ///< read one reply (header and body), until `until`
-    release,           ///< give the connection (or a granted slot) back, `reusable` or not, then `on_released`
-    backoff,           ///< wait until `until` (or a cancellation) before the next attempt, then `on_backoff_ended`
-    done,              ///< complete with `ec` (and `detail` for the diagnostics)
+/// What the driver must do next.
+enum class request_action_kind {
+    acquire,         ///< ask the pool for a connection (a fresh one when `want_fresh`)
+    wait_for_grant,  ///< wait in the pool's FIFO queue until `until`, or a grant, or cancellation
+    resolve,         ///< look the host up, until `until`
+    connect,         ///< open the connection, until `until`
+    handshake,       ///< the TLS handshake on the new connection (https), until `until`
+    write,           ///< send the request, until `until` (`Connection: close` when `last_on_connection`)
+    read,            ///< read one reply (header and body), until `until`
+    release,         ///< give the connection (or a granted slot) back, `reusable` or not
+    backoff,         ///< wait until `until` (or a cancellation) before the next attempt
+    done,            ///< complete with `ec` (and `detail` for the diagnostics)
 };
 
 struct request_action {
-    request_step step = request_step::done;
+    request_action_kind kind = request_action_kind::done;
     std::chrono::steady_clock::time_point until{};
-    bool want_fresh = false;          // acquire
-    bool is_retry = false;            // acquire: a later attempt (the stale-connection re-send, or the policy's)
+    bool want_fresh = false;          // acquire: the stale-connection resend wants a new connection
+    bool repeated = false;            // acquire: the request is sent again (a resend, or the policy's next attempt)
     bool last_on_connection = false;  // write
     bool reusable = false;            // release
+    bool final_reply = false;         // release after a read: the reply just read is the answer (keep its fields)
     boost::system::error_code ec;     // done
     std::string detail;               // done: what the client saw (for diagnostics), when there is more to say
 };
 
-/// How a step ended, as the transport saw it.
+/// Where the machine is: the action whose outcome it waits for (or not started, or done).
+enum class request_phase {
+    not_started,
+    acquiring,
+    waiting_for_grant,
+    resolving,
+    connecting,
+    handshaking,
+    writing,
+    reading,
+    releasing,
+    backing_off,
+    done,
+};
+
+/// How an I/O step ended, as the driver saw it.
 struct step_result {
     /// The library's code (`errc::request_timeout`, `errc::connection_closed`, `operation_aborted`, ...), or
     /// none. A timer or stream deadline that expired is `errc::request_timeout`.
     boost::system::error_code ec;
-    /// The peer closed or reset the connection before any reply byte arrived (a stale kept-alive connection).
-    bool closed_before_reply = false;
-    /// What the transport can say about a failure (e.g. Beast's parser message); may be empty.
+    /// The peer closed or reset the connection (the raw error said so, whatever code it maps to).
+    bool peer_closed = false;
+    /// What the driver can say about a failure (e.g. Beast's parser message); may be empty.
     std::string detail;
 };
 
@@ -63,12 +83,66 @@ enum class pool_answer {
     must_wait,        ///< neither: wait for a grant
 };
 
-/// What a reply's header said, once the whole reply was read.
+/// The connection (or slot) a request was given.
+struct held_connection {
+    bool open = false;                ///< open and ready for a request (over TLS: handshake done)
+    bool needs_lookup = false;        ///< the host's address is not known yet
+    std::size_t requests_served = 0;  ///< requests it has already carried
+};
+
+/// What a reply's header said, once the whole reply was read: the raw facts, classified by the machine.
 struct reply_facts {
     unsigned status = 0;
-    bool keep_alive = true;      ///< HTTP/1.1 keep-alive, no `Connection: close`
-    bool bytes_after = false;    ///< bytes arrived after the reply (buffered): the connection is not reusable
-    std::optional<std::chrono::steady_clock::duration> retry_after;  ///< the reply's `Retry-After`, as a wait
+    bool keep_alive = true;    ///< the parser's keep-alive: HTTP/1.1 and no `Connection: close`
+    bool bytes_after = false;  ///< bytes arrived after the reply (buffered or in the socket)
+    std::optional<std::chrono::steady_clock::duration> retry_after;  ///< the `Retry-After` field as a wait, if any
+};
+
+/// The events, one per outcome of an action.
+namespace request_events {
+struct started {};
+struct acquired {
+    pool_answer answer = pool_answer::must_wait;
+    held_connection conn;  ///< when not `must_wait`
+};
+struct grant_wait_ended {
+    bool granted = false;  ///< a connection or slot, or nothing (the deadline or a cancellation ended the wait)
+    held_connection conn;  ///< when granted
+};
+struct resolved {
+    step_result result;
+};
+struct connected {
+    step_result result;
+};
+struct handshake_done {
+    /// `errc::tls_handshake_failed`, `errc::tls_certificate_rejected`, a timeout, `operation_aborted`, or none.
+    step_result result;
+};
+struct written {
+    step_result result;
+    std::size_t bytes = 0;  ///< written before it ended
+};
+struct read_done {
+    step_result result;
+    bool got_some = false;  ///< any byte of a reply arrived
+    reply_facts reply;      ///< when `result` has no error
+};
+struct released {};
+struct backoff_ended {};  ///< its time came, the deadline passed, or a cancellation
+}  // namespace request_events
+
+using request_event = std::variant<request_events::started, request_events::acquired, request_events::grant_wait_ended,
+                                   request_events::resolved, request_events::connected, request_events::handshake_done,
+                                   request_events::written, request_events::read_done, request_events::released,
+                                   request_events::backoff_ended>;
+
+/// When an event is reported. A cancellation is a condition checked at every step, not an event: the step in
+/// flight ends with it (its I/O cancelled), or it is seen between steps. The deadline likewise: the step in
+/// flight ends in `errc::request_timeout`, and `now` tells the rest.
+struct step_context {
+    std::chrono::steady_clock::time_point now{};
+    bool cancelled = false;  ///< a terminal cancellation arrived
 };
 
 class request_machine {
@@ -90,69 +164,65 @@ public:
 
     explicit request_machine(params p) noexcept : p_(std::move(p)), jitter_(p_.jitter_seed) {}
 
-    /// The first step.
-    request_action start(clock_type::time_point now, bool cancelled);
+    /// The one entry point: `ev` is how the last action ended (`started` first), and the answer what to do
+    /// next. An event that does not answer the phase's action is a bug: it ends the request (asserted).
+    request_action resume(const request_event& ev, step_context ctx);
 
-    /// The pool's answer. `connected`: the connection is open; `needs_lookup`: the host's address is not known
-    /// yet; `requests_served`: replies this connection has already carried.
-    request_action on_acquired(pool_answer a, bool connected, bool needs_lookup, std::size_t requests_served,
-                               clock_type::time_point now, bool cancelled);
-    /// The wait for a grant ended: `granted` a connection (`granted_connected` tells whether it is open) or a
-    /// slot, or nothing (the deadline or a cancellation ended the wait).
-    request_action on_wait_ended(bool granted, bool granted_connected, bool needs_lookup, std::size_t requests_served,
-                                 clock_type::time_point now, bool cancelled);
-    request_action on_resolved(const step_result& r, clock_type::time_point now, bool cancelled);
-    request_action on_connected(const step_result& r, clock_type::time_point now, bool cancelled);
-    /// The TLS handshake ended (`r.ec`: `errc::tls_handshake_failed`, `errc::tls_certificate_rejected`, a
-    /// timeout, `operation_aborted`, or none).
-    request_action on_handshake(const step_result& r, clock_type::time_point now, bool cancelled);
-    request_action on_written(const step_result& r, std::size_t bytes, clock_type::time_point now, bool cancelled);
-    /// One reply was read (or reading failed: `r.ec`); `got_some`: any byte of a reply arrived.
-    request_action on_read(const step_result& r, bool got_some, const reply_facts& reply, clock_type::time_point now,
-                           bool cancelled);
-    /// The connection or grant of the last `release` was given back.
-    request_action on_released(clock_type::time_point now, bool cancelled);
-    /// The wait of a `backoff` step ended (its time came, the deadline passed, or a cancellation).
-    request_action on_backoff_ended(clock_type::time_point now, bool cancelled);
-
-    /// The final reply's status (when `done` came without an error).
+    /// Where the machine is.
+    request_phase phase() const noexcept { return phase_; }
+    /// The final reply's status (of the last attempt that read one), else 0.
     unsigned status() const noexcept { return status_; }
     /// Re-sent on a fresh connection after a stale one (in the current attempt).
-    bool retried() const noexcept { return retried_; }
-    /// Attempts begun under the retry policy, the first included (a stale-connection re-send is part of its attempt).
+    bool resent() const noexcept { return resent_; }
+    /// Attempts begun under the retry policy, the first included (a stale-connection resend is part of its attempt).
     unsigned attempts() const noexcept { return attempt_; }
 
 private:
-    enum class after_release { acquire_fresh, back_off, finish };
+    enum class after_release { resend, back_off, finish };
     /// The outcomes a retry policy may attempt again.
     enum class retryable { no, gateway_timeout, connection_failed, connection_closed };
+    using time_point = clock_type::time_point;
+
+    request_action dispatch(const request_event& ev, step_context ctx);
+    request_action unexpected(const request_event& ev);
+
+    request_action on_start(step_context ctx);
+    request_action on_acquired(const request_events::acquired& e, step_context ctx);
+    request_action on_wait_ended(const request_events::grant_wait_ended& e, step_context ctx);
+    request_action on_resolved(const step_result& r, step_context ctx);
+    request_action on_connected(const step_result& r, step_context ctx);
+    request_action on_handshake(const step_result& r, step_context ctx);
+    request_action on_written(const request_events::written& e, step_context ctx);
+    request_action on_read(const request_events::read_done& e, step_context ctx);
+    request_action on_released(step_context ctx);
+    request_action on_backoff_ended(step_context ctx);
 
     request_action finish(boost::system::error_code ec, std::string detail = {});
     request_action release_then(bool reusable, after_release next, boost::system::error_code ec = {},
                                 std::string detail = {});
-    request_action fail_step(const step_result& r, clock_type::time_point now);
-    request_action proceed_on_connection(bool connected, bool needs_lookup, std::size_t requests_served,
-                                         clock_type::time_point now);
+    request_action fail_step(const step_result& r, time_point now);
+    request_action proceed_on_connection(const held_connection& c, time_point now);
     request_action connect_or_resolve(bool needs_lookup);
     request_action write_step();
-    request_action on_opened(clock_type::time_point now, bool cancelled);
-    request_action read_step(clock_type::time_point now, bool cancelled);
-    bool may_retry(const step_result& r, bool got_some, bool cancelled) const;
+    request_action on_opened(step_context ctx);
+    request_action read_step(step_context ctx);
+    bool may_resend(const step_result& r, bool got_some, bool cancelled) const;
     request_action timeout_or_cancel(bool cancelled);
     request_action end_attempt(bool reusable, boost::system::error_code ec, std::string detail, retryable why,
-                               clock_type::time_point now, std::optional<clock_type::duration> retry_after = {});
-    request_action acquire_step(bool fresh, bool is_retry);
+                               time_point now, std::optional<clock_type::duration> retry_after = {});
+    request_action acquire_step(bool fresh, bool repeated);
     static const char* describe(retryable why) noexcept;
 
     params p_;
-    clock_type::time_point connect_deadline_{};
+    request_phase phase_ = request_phase::not_started;
+    time_point connect_deadline_{};
     bool holding_ = false;         // a connection or slot is leased to this request
     bool reused_ = false;          // the held connection carried replies before
     bool last_ = false;            // this request is the connection's last
-    bool retried_ = false;
+    bool resent_ = false;          // the stale-connection resend of this attempt was made
     unsigned attempt_ = 0;
     jitter_source jitter_;
-    clock_type::time_point backoff_until_{};
+    time_point backoff_until_{};
     std::string gave_up_;          // why no further attempt fits before the deadline
     std::size_t written_ = 0;
     int interim_ = 0;
@@ -161,5 +231,16 @@ private:
     boost::system::error_code final_ec_;
     std::string final_detail_;
 };
+
+/// Names, for diagnostics and readable test failures.
+const char* to_string(request_action_kind k) noexcept;
+const char* to_string(request_phase p) noexcept;
+/// The event's name (`written`, `read_done`, ...).
+const char* event_name(const request_event& ev) noexcept;
+std::ostream& operator<<(std::ostream& os, request_action_kind k);
+std::ostream& operator<<(std::ostream& os, request_phase p);
+std::ostream& operator<<(std::ostream& os, pool_answer a);
+/// The kind and the data it uses (`release(reusable)`, `done(...: detail)`, ...).
+std::ostream& operator<<(std::ostream& os, const request_action& a);
 
 }  // namespace pieces::detail

@@ -1,7 +1,7 @@
 // Private: the memory of requests' states, recycled on the thread (as Asio recycles handler memory). A request's
 // state is larger than the blocks Asio's recycling allocator keeps (1 KiB), so without this each request would
 // cost a malloc and a free of a block too large for the C library's per-thread caches. A poller's next request
-// is made after its last one's state was let go (request_op.cpp), so one kept block serves it.
+// is made after its last one's state was let go (request_driver.cpp), so one kept block serves it.
 #pragma once
 
 #include <cstddef>

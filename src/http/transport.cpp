@@ -1,4 +1,5 @@
-// The client's shared state: its strand, pool, counters and name lookup. Requests are in http/request_op.cpp.
+// The client's shared state: its strand, pool, counters and name lookup. Requests are driven in http/request_driver.cpp
+// (with async_send and cancel_all), their deadline timer is in http/deadline_timer.cpp.
 #include "http/transport.hpp"
 #include "util/completion_executor.hpp"
 

@@ -18,6 +18,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/intrusive/list.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -34,8 +35,13 @@ struct connection_deleter {
 };
 using connection_ptr = std::unique_ptr<connection, connection_deleter>;
 
-struct request_state;  // one request in flight; defined in http/request_op.cpp
+struct request_state;  // one request in flight; defined in http/request_state.hpp
 struct tls_context;    // the SSL context of an https client; defined in http/tls_context.hpp
+
+/// What the transport's list of pending requests links (a request_state is one). auto_unlink: a request leaves
+/// the list when it unlinks itself, or at the latest when it goes.
+struct active_request
+    : boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {};
 
 class transport : public std::enable_shared_from_this<transport> {
 public:
@@ -54,6 +60,10 @@ public:
     void cancel_all();
     /// As cancel_all, and refuses new requests with errc::client_closed.
     void shutdown();
+
+    /// Arms the deadline timer at the earliest deadline queued, or lets it go when none is left (strand only;
+    /// in http/deadline_timer.cpp).
+    void schedule_deadlines();
 
     /// While held (by a watcher with subscribers, which keeps the io_context busy anyway), each idle connection has a
     /// wait on its socket, so that one the server closes is closed at once instead of sitting in CLOSE_WAIT until
@@ -79,7 +89,7 @@ public:
     // ---- used by the transport, on the strand only ----
     strand_type strand;
     pool_state<connection_ptr> pool;
-    request_state* active_head = nullptr;  // intrusive list of pending requests
+    boost::intrusive::list<active_request, boost::intrusive::constant_time_size<false>> active;  // pending requests
     std::optional<boost::asio::ip::tcp::resolver::results_type> resolved;
     boost::asio::ip::tcp::resolver resolver;
     deadline_queue deadlines;                     // of the requests in flight
@@ -89,7 +99,7 @@ public:
     const std::string common_fields;  // the request header fields every request of this client sends
     const std::unique_ptr<tls_context> tls;  // https only
     // A connection given back this recently has not sat idle (see http/reuse_check.hpp).
-    std::chrono::steady_clock::duration handover_window = detail::handover_window;  // tests set it
+    std::chrono::steady_clock::duration handover_limit = detail::handover_window;  // tests set it
     std::uint64_t reuse_peeks = 0;  // idle connections peeked before reuse (read by tests)
     std::size_t idle_watch_holds = 0;         // see hold_idle_watch
     std::uint64_t idle_watch_generation = 0;  // names each wait on an idle connection: never the same twice

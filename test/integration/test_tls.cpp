@@ -237,7 +237,7 @@ TEST_CASE("tls: bytes after a reply are not read as the next reply over TLS eith
 
 TEST_CASE("tls: a stray TLS record right behind a reply that ends where the read ends is not read as the next reply") {
     tls_fixture f;
-    pieces::detail::access::impl(*f.cli)->handover_window = 10s;  // the unchecked hand-over is the path under test, however slow the build
+    pieces::detail::access::impl(*f.cli)->handover_limit = 10s;  // the unchecked hand-over is the path under test, however slow the build
     fault stray;
     stray.trailing_bytes = unrequested_empty_snapshot_reply();
     // Asio's TLS stream reads the socket 17408 (17 KiB) bytes at a time: the reply's two TLS 1.3 records

@@ -92,7 +92,7 @@ TEST_CASE("an idle connection is peeked before reuse, unless a GET made in the c
     emulator_fixture f;
     allocations_api api(*f.cli);
     auto& impl = *pieces::detail::access::impl(*f.cli);
-    impl.handover_window = 10s;  // what is asserted is the rule, not how fast a sanitizer build runs
+    impl.handover_limit = 10s;  // what is asserted is the rule, not how fast a sanitizer build runs
     const auto cloud = f.emu.snapshot().iterable.at(0);
     // A poller: each request is made inside the completion of the one before (the coroutine resumes there).
     run(f.ioc, [&]() -> asio::awaitable<void> {
@@ -653,7 +653,7 @@ TEST_CASE("bytes after a reply: the connection is not reused, and each request g
 
 TEST_CASE("hostile: a stray reply right behind a reply that ends where the read ends is not read as the next reply") {
     emulator_fixture f;
-    pieces::detail::access::impl(*f.cli)->handover_window = 10s;  // the unchecked hand-over is the path under test, however slow the build
+    pieces::detail::access::impl(*f.cli)->handover_limit = 10s;  // the unchecked hand-over is the path under test, however slow the build
     fault stray;
     stray.trailing_bytes = unrequested_empty_snapshot_reply();
     // The client's first read on a new connection asks for 16384 bytes (its 16 KiB read buffer): the reply

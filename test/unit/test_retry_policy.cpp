@@ -2,40 +2,16 @@
 // simulated time, and the backoff arithmetic (jitter in [bound/2, bound], doubling, caps, Retry-After).
 #include "http/request_machine.hpp"
 #include "http/retry_schedule.hpp"
+#include "request_machine_steps.hpp"
 
-#include <pieces/error.hpp>
-
-#include <boost/asio/error.hpp>
 #include <catch2/catch.hpp>
 
 #include <set>
 
-using namespace pieces;
-using namespace pieces::detail;
+using namespace machine_steps;
 using namespace std::chrono_literals;
-using boost::system::error_code;
-using step = request_step;
-using time_point = request_machine::clock_type::time_point;
-using duration = request_machine::clock_type::duration;
 
 namespace {
-
-const error_code aborted = boost::asio::error::operation_aborted;
-const time_point t0 = time_point{} + 1h;  // simulated time
-const step_result ok{};
-
-reply_facts reply(unsigned status, std::optional<duration> retry_after = std::nullopt) {
-    reply_facts f;
-    f.status = status;
-    f.retry_after = retry_after;
-    return f;
-}
-
-step_result failed(error_code ec) {
-    step_result r;
-    r.ec = ec;
-    return r;
-}
 
 retry_policy three_attempts() {
     retry_policy rp;
@@ -59,39 +35,35 @@ request_machine::params params(retry_policy rp, bool is_get = true, duration tim
 
 // From `acquire` to the read of a reply, on an idle kept-alive connection.
 void send_on_idle_connection(request_machine& m, const request_action& acquire, time_point now) {
-    REQUIRE(acquire.step == step::acquire);
-    REQUIRE(m.on_acquired(pool_answer::idle_connection, true, false, 1, now, false).step == step::write);
-    REQUIRE(m.on_written(ok, 120, now, false).step == step::read);
+    INFO("action: " << acquire);
+    REQUIRE(acquire.kind == kind::acquire);
+    REQUIRE(m.resume(idle_connection(1), at(now)).kind == kind::write);
+    REQUIRE(m.resume(written(120), at(now)).kind == kind::read);
 }
 
 // A reply of `status` that the policy retries: the connection goes back kept alive, then a backoff within
 // `bound`, which ends in the next attempt. Returns that attempt's `acquire`, and the time it starts at.
 std::pair<request_action, time_point> retried_after_reply(request_machine& m, const reply_facts& r, time_point now,
                                                           duration bound) {
-    const auto rel = m.on_read(ok, true, r, now, false);
-    REQUIRE(rel.step == step::release);
+    const auto rel = m.resume(reply_read(r), at(now));
+    REQUIRE(rel.kind == kind::release);
     CHECK(rel.reusable);
-    const auto wait = m.on_released(now, false);
-    REQUIRE(wait.step == step::backoff);
+    const auto wait = m.resume(released(), at(now));
+    REQUIRE(wait.kind == kind::backoff);
     CHECK(wait.until >= now);
     CHECK(wait.until <= now + bound);
-    const auto next = m.on_backoff_ended(wait.until, false);
-    CHECK(next.step == step::acquire);
-    CHECK(next.is_retry);
+    const auto next = m.resume(backoff_ended(), at(wait.until));
+    CHECK(next.kind == kind::acquire);
+    CHECK(next.repeated);
     CHECK_FALSE(next.want_fresh);
     return {next, wait.until};
-}
-
-void check_done(const request_action& a, error_code ec) {
-    CHECK(a.step == step::done);
-    CHECK(a.ec == ec);
 }
 
 }  // namespace
 
 TEST_CASE("retry policy: a 504 twice then 200 succeeds in 3 attempts, each backoff within its doubled bound") {
     request_machine m(params(three_attempts()));
-    auto [a1, now] = std::pair{m.start(t0, false), t0};
+    auto [a1, now] = std::pair{m.resume(started(), at(t0)), t0};
     send_on_idle_connection(m, a1, now);
     auto [a2, t2] = retried_after_reply(m, reply(504), now + 1ms, 100ms);
     CHECK(m.attempts() == 2);
@@ -99,24 +71,24 @@ TEST_CASE("retry policy: a 504 twice then 200 succeeds in 3 attempts, each backo
     auto [a3, t3] = retried_after_reply(m, reply(504), t2 + 1ms, 200ms);
     CHECK(m.attempts() == 3);
     send_on_idle_connection(m, a3, t3);
-    const auto rel = m.on_read(ok, true, reply(200), t3 + 1ms, false);
-    REQUIRE(rel.step == step::release);
-    check_done(m.on_released(t3 + 1ms, false), {});
+    const auto rel = m.resume(reply_read(reply(200)), at(t3 + 1ms));
+    REQUIRE(rel.kind == kind::release);
+    check_done(m.resume(released(), at(t3 + 1ms)), {});
     CHECK(m.status() == 200);
     CHECK(m.attempts() == 3);
 }
 
 TEST_CASE("retry policy: the last attempt's 504 is the answer") {
     request_machine m(params(three_attempts()));
-    auto [a, now] = std::pair{m.start(t0, false), t0};
+    auto [a, now] = std::pair{m.resume(started(), at(t0)), t0};
     for (int i = 0; i < 2; ++i) {
         send_on_idle_connection(m, a, now);
         std::tie(a, now) = retried_after_reply(m, reply(504), now, 1000ms);
     }
     send_on_idle_connection(m, a, now);
-    const auto rel = m.on_read(ok, true, reply(504), now, false);
-    REQUIRE(rel.step == step::release);
-    check_done(m.on_released(now, false), {});
+    const auto rel = m.resume(reply_read(reply(504)), at(now));
+    REQUIRE(rel.kind == kind::release);
+    check_done(m.resume(released(), at(now)), {});
     CHECK(m.status() == 504);
     CHECK(m.attempts() == 3);
 }
@@ -124,117 +96,123 @@ TEST_CASE("retry policy: the last attempt's 504 is the answer") {
 TEST_CASE("retry policy: off by default, and per outcome") {
     SECTION("max_attempts = 1 (the default): a 504 is the answer") {
         request_machine m(params(retry_policy{}));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        REQUIRE(m.on_read(ok, true, reply(504), t0, false).step == step::release);
-        check_done(m.on_released(t0, false), {});
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        REQUIRE(m.resume(reply_read(reply(504)), at(t0)).kind == kind::release);
+        check_done(m.resume(released(), at(t0)), {});
         CHECK(m.attempts() == 1);
     }
     SECTION("on_gateway_timeout = false") {
         auto rp = three_attempts();
         rp.on_gateway_timeout = false;
         request_machine m(params(rp));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        REQUIRE(m.on_read(ok, true, reply(504), t0, false).step == step::release);
-        check_done(m.on_released(t0, false), {});
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        REQUIRE(m.resume(reply_read(reply(504)), at(t0)).kind == kind::release);
+        check_done(m.resume(released(), at(t0)), {});
     }
     SECTION("other statuses are not retried") {
         for (unsigned status : {500u, 502u, 503u, 410u, 200u}) {
             request_machine m(params(three_attempts()));
-            send_on_idle_connection(m, m.start(t0, false), t0);
-            REQUIRE(m.on_read(ok, true, reply(status), t0, false).step == step::release);
-            check_done(m.on_released(t0, false), {});
+            send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+            REQUIRE(m.resume(reply_read(reply(status)), at(t0)).kind == kind::release);
+            check_done(m.resume(released(), at(t0)), {});
             CHECK(m.status() == status);
         }
     }
+    SECTION("a Retry-After on another status changes nothing") {
+        request_machine m(params(three_attempts()));
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        REQUIRE(m.resume(reply_read(reply(503, 700ms)), at(t0)).kind == kind::release);
+        check_done(m.resume(released(), at(t0)), {});
+        CHECK(m.attempts() == 1);
+    }
     SECTION("a timeout is never retried: the deadline is the whole sequence's") {
         request_machine m(params(three_attempts()));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        REQUIRE(m.on_read(failed(errc::request_timeout), true, {}, t0 + 10s, false).step == step::release);
-        check_done(m.on_released(t0 + 10s, false), errc::request_timeout);
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        REQUIRE(m.resume(read_failed_mid_reply(failed(errc::request_timeout)), at(t0 + 10s)).kind == kind::release);
+        check_done(m.resume(released(), at(t0 + 10s)), errc::request_timeout);
     }
 }
 
 TEST_CASE("retry policy: a failed connection, and one closed before any reply byte") {
     SECTION("connection_failed: released unusable, waited, attempted again") {
         request_machine m(params(three_attempts()));
-        REQUIRE(m.start(t0, false).step == step::acquire);
-        REQUIRE(m.on_acquired(pool_answer::new_slot, false, false, 0, t0, false).step == step::connect);
-        const auto rel = m.on_connected(failed(errc::connection_failed), t0 + 1ms, false);
-        REQUIRE(rel.step == step::release);
+        REQUIRE(m.resume(started(), at(t0)).kind == kind::acquire);
+        REQUIRE(m.resume(new_slot(), at(t0)).kind == kind::connect);
+        const auto rel = m.resume(connected(failed(errc::connection_failed)), at(t0 + 1ms));
+        REQUIRE(rel.kind == kind::release);
         CHECK_FALSE(rel.reusable);
-        const auto wait = m.on_released(t0 + 1ms, false);
-        REQUIRE(wait.step == step::backoff);
-        CHECK(m.on_backoff_ended(wait.until, false).step == step::acquire);
+        const auto wait = m.resume(released(), at(t0 + 1ms));
+        REQUIRE(wait.kind == kind::backoff);
+        CHECK(m.resume(backoff_ended(), at(wait.until)).kind == kind::acquire);
         CHECK(m.attempts() == 2);
     }
     SECTION("on_connection_failed = false: the failure is the answer") {
         auto rp = three_attempts();
         rp.on_connection_failed = false;
         request_machine m(params(rp));
-        (void)m.start(t0, false);
-        (void)m.on_acquired(pool_answer::new_slot, false, false, 0, t0, false);
-        const auto rel = m.on_connected(failed(errc::connection_failed), t0 + 1ms, false);
-        REQUIRE(rel.step == step::release);
-        check_done(m.on_released(t0 + 1ms, false), errc::connection_failed);
+        (void)m.resume(started(), at(t0));
+        (void)m.resume(new_slot(), at(t0));
+        const auto rel = m.resume(connected(failed(errc::connection_failed)), at(t0 + 1ms));
+        REQUIRE(rel.kind == kind::release);
+        check_done(m.resume(released(), at(t0 + 1ms)), errc::connection_failed);
     }
     SECTION("connection_closed before any reply byte, on a fresh connection") {
         request_machine m(params(three_attempts()));
-        (void)m.start(t0, false);
-        (void)m.on_acquired(pool_answer::new_slot, false, false, 0, t0, false);
-        REQUIRE(m.on_connected(ok, t0, false).step == step::write);
-        REQUIRE(m.on_written(ok, 120, t0, false).step == step::read);
-        REQUIRE(m.on_read(failed(errc::connection_closed), false, {}, t0 + 1ms, false).step == step::release);
-        CHECK(m.on_released(t0 + 1ms, false).step == step::backoff);
+        (void)m.resume(started(), at(t0));
+        (void)m.resume(new_slot(), at(t0));
+        REQUIRE(m.resume(connected(ok), at(t0)).kind == kind::write);
+        REQUIRE(m.resume(written(120), at(t0)).kind == kind::read);
+        REQUIRE(m.resume(read_failed_before_reply(failed(errc::connection_closed)), at(t0 + 1ms)).kind == kind::release);
+        CHECK(m.resume(released(), at(t0 + 1ms)).kind == kind::backoff);
     }
     SECTION("connection_closed after some reply bytes is the answer") {
         request_machine m(params(three_attempts()));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        REQUIRE(m.on_read(failed(errc::connection_closed), true, {}, t0 + 1ms, false).step == step::release);
-        check_done(m.on_released(t0 + 1ms, false), errc::connection_closed);
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        REQUIRE(m.resume(read_failed_mid_reply(failed(errc::connection_closed)), at(t0 + 1ms)).kind == kind::release);
+        check_done(m.resume(released(), at(t0 + 1ms)), errc::connection_closed);
     }
-    SECTION("a stale kept-alive connection's re-send is part of the same attempt") {
+    SECTION("a stale kept-alive connection's resend is part of the same attempt") {
         request_machine m(params(three_attempts()));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        step_result stale = failed(errc::connection_closed);
-        stale.closed_before_reply = true;
-        REQUIRE(m.on_read(stale, false, {}, t0 + 1ms, false).step == step::release);
-        const auto again = m.on_released(t0 + 1ms, false);
-        CHECK(again.step == step::acquire);
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        REQUIRE(m.resume(read_failed_before_reply(closed_by_peer(errc::connection_closed)), at(t0 + 1ms)).kind ==
+                kind::release);
+        const auto again = m.resume(released(), at(t0 + 1ms));
+        CHECK(again.kind == kind::acquire);
         CHECK(again.want_fresh);
-        CHECK(again.is_retry);
+        CHECK(again.repeated);
         CHECK(m.attempts() == 1);
         // The fresh connection's reply is a 504: the policy's second attempt.
-        REQUIRE(m.on_acquired(pool_answer::new_slot, false, false, 0, t0 + 2ms, false).step == step::connect);
-        REQUIRE(m.on_connected(ok, t0 + 2ms, false).step == step::write);
-        REQUIRE(m.on_written(ok, 120, t0 + 2ms, false).step == step::read);
+        REQUIRE(m.resume(new_slot(), at(t0 + 2ms)).kind == kind::connect);
+        REQUIRE(m.resume(connected(ok), at(t0 + 2ms)).kind == kind::write);
+        REQUIRE(m.resume(written(120), at(t0 + 2ms)).kind == kind::read);
         (void)retried_after_reply(m, reply(504), t0 + 3ms, 100ms);
         CHECK(m.attempts() == 2);
-        CHECK_FALSE(m.retried());  // a new attempt may re-send once more on a stale connection
+        CHECK_FALSE(m.resent());  // a new attempt may resend once more on a stale connection
     }
 }
 
 TEST_CASE("retry policy: POSTs") {
     SECTION("a failed connection is not retried unless opted in") {
         request_machine m(params(three_attempts(), false));
-        (void)m.start(t0, false);
-        (void)m.on_acquired(pool_answer::new_slot, false, false, 0, t0, false);
-        REQUIRE(m.on_connected(failed(errc::connection_failed), t0, false).step == step::release);
-        check_done(m.on_released(t0, false), errc::connection_failed);
+        (void)m.resume(started(), at(t0));
+        (void)m.resume(new_slot(), at(t0));
+        REQUIRE(m.resume(connected(failed(errc::connection_failed)), at(t0)).kind == kind::release);
+        check_done(m.resume(released(), at(t0)), errc::connection_failed);
     }
     SECTION("nor one closed before any reply byte") {
         request_machine m(params(three_attempts(), false));
-        (void)m.start(t0, false);
-        (void)m.on_acquired(pool_answer::new_slot, false, false, 0, t0, false);
-        (void)m.on_connected(ok, t0, false);
-        (void)m.on_written(ok, 120, t0, false);
-        REQUIRE(m.on_read(failed(errc::connection_closed), false, {}, t0, false).step == step::release);
-        check_done(m.on_released(t0, false), errc::connection_closed);
+        (void)m.resume(started(), at(t0));
+        (void)m.resume(new_slot(), at(t0));
+        (void)m.resume(connected(ok), at(t0));
+        (void)m.resume(written(120), at(t0));
+        REQUIRE(m.resume(read_failed_before_reply(failed(errc::connection_closed)), at(t0)).kind == kind::release);
+        check_done(m.resume(released(), at(t0)), errc::connection_closed);
     }
     SECTION("not retried on 504 unless opted in") {
         request_machine m(params(three_attempts(), false));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        REQUIRE(m.on_read(ok, true, reply(504), t0, false).step == step::release);
-        check_done(m.on_released(t0, false), {});
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        REQUIRE(m.resume(reply_read(reply(504)), at(t0)).kind == kind::release);
+        check_done(m.resume(released(), at(t0)), {});
         CHECK(m.status() == 504);
         CHECK(m.attempts() == 1);
     }
@@ -242,7 +220,7 @@ TEST_CASE("retry policy: POSTs") {
         auto rp = three_attempts();
         rp.retry_posts = true;
         request_machine m(params(rp, false));
-        send_on_idle_connection(m, m.start(t0, false), t0);
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
         (void)retried_after_reply(m, reply(504), t0, 100ms);
         CHECK(m.attempts() == 2);
     }
@@ -251,73 +229,72 @@ TEST_CASE("retry policy: POSTs") {
 TEST_CASE("retry policy: Retry-After and the deadline") {
     SECTION("Retry-After replaces the drawn wait") {
         request_machine m(params(three_attempts()));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        REQUIRE(m.on_read(ok, true, reply(504, 700ms), t0, false).step == step::release);
-        const auto wait = m.on_released(t0, false);
-        REQUIRE(wait.step == step::backoff);
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        REQUIRE(m.resume(reply_read(reply(504, 700ms)), at(t0)).kind == kind::release);
+        const auto wait = m.resume(released(), at(t0));
+        REQUIRE(wait.kind == kind::backoff);
         CHECK(wait.until == t0 + 700ms);
     }
     SECTION("... capped at max_backoff") {
         request_machine m(params(three_attempts()));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        REQUIRE(m.on_read(ok, true, reply(504, 3600s), t0, false).step == step::release);
-        CHECK(m.on_released(t0, false).until == t0 + 1000ms);
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        REQUIRE(m.resume(reply_read(reply(504, 3600s)), at(t0)).kind == kind::release);
+        CHECK(m.resume(released(), at(t0)).until == t0 + 1000ms);
     }
     SECTION("a backoff that would end after the deadline: waits to the deadline, then request_timeout") {
         request_machine m(params(three_attempts(), true, 500ms));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        REQUIRE(m.on_read(ok, true, reply(504, 800ms), t0 + 10ms, false).step == step::release);
-        const auto wait = m.on_released(t0 + 10ms, false);
-        REQUIRE(wait.step == step::backoff);
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        REQUIRE(m.resume(reply_read(reply(504, 800ms)), at(t0 + 10ms)).kind == kind::release);
+        const auto wait = m.resume(released(), at(t0 + 10ms));
+        REQUIRE(wait.kind == kind::backoff);
         CHECK(wait.until == t0 + 500ms);
-        const auto end = m.on_backoff_ended(t0 + 500ms, false);
+        const auto end = m.resume(backoff_ended(), at(t0 + 500ms));
         check_done(end, errc::request_timeout);
         CHECK(end.detail == "attempt 1 ended in HTTP 504; the wait before the next (800 ms) would end after the deadline");
         CHECK(m.attempts() == 1);
     }
     SECTION("an answer that arrives at the deadline is the answer") {
         request_machine m(params(three_attempts(), true, 500ms));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        REQUIRE(m.on_read(ok, true, reply(504), t0 + 500ms, false).step == step::release);
-        check_done(m.on_released(t0 + 500ms, false), {});
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        REQUIRE(m.resume(reply_read(reply(504)), at(t0 + 500ms)).kind == kind::release);
+        check_done(m.resume(released(), at(t0 + 500ms)), {});
         CHECK(m.status() == 504);
     }
     SECTION("a backoff timer woken early waits the rest") {
         request_machine m(params(three_attempts()));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        REQUIRE(m.on_read(ok, true, reply(504, 700ms), t0, false).step == step::release);
-        (void)m.on_released(t0, false);
-        const auto rest = m.on_backoff_ended(t0 + 100ms, false);
-        CHECK(rest.step == step::backoff);
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        REQUIRE(m.resume(reply_read(reply(504, 700ms)), at(t0)).kind == kind::release);
+        (void)m.resume(released(), at(t0));
+        const auto rest = m.resume(backoff_ended(), at(t0 + 100ms));
+        CHECK(rest.kind == kind::backoff);
         CHECK(rest.until == t0 + 700ms);
     }
     SECTION("a Retry-After of 0 attempts again at once") {
         request_machine m(params(three_attempts()));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        REQUIRE(m.on_read(ok, true, reply(504, 0ms), t0, false).step == step::release);
-        const auto next = m.on_released(t0, false);
-        CHECK(next.step == step::acquire);
-        CHECK(next.is_retry);
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        REQUIRE(m.resume(reply_read(reply(504, 0ms)), at(t0)).kind == kind::release);
+        const auto next = m.resume(released(), at(t0));
+        CHECK(next.kind == kind::acquire);
+        CHECK(next.repeated);
     }
 }
 
 TEST_CASE("retry policy: cancellation") {
     SECTION("during the backoff: operation_aborted, no other attempt") {
         request_machine m(params(three_attempts()));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        (void)m.on_read(ok, true, reply(504, 700ms), t0, false);
-        REQUIRE(m.on_released(t0, false).step == step::backoff);
-        check_done(m.on_backoff_ended(t0 + 10ms, true), aborted);
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        (void)m.resume(reply_read(reply(504, 700ms)), at(t0));
+        REQUIRE(m.resume(released(), at(t0)).kind == kind::backoff);
+        check_done(m.resume(backoff_ended(), cancelled_at(t0 + 10ms)), aborted);
         CHECK(m.attempts() == 1);
     }
     SECTION("while the connection is given back before the backoff") {
         request_machine m(params(three_attempts()));
-        send_on_idle_connection(m, m.start(t0, false), t0);
-        (void)m.on_read(ok, true, reply(504), t0, false);
-        check_done(m.on_released(t0, true), aborted);
+        send_on_idle_connection(m, m.resume(started(), at(t0)), t0);
+        (void)m.resume(reply_read(reply(504)), at(t0));
+        check_done(m.resume(released(), cancelled_at(t0)), aborted);
     }
 }
-
 TEST_CASE("retry schedule: jitter in the upper half of a doubling bound, capped") {
     retry_policy rp;
     rp.initial_backoff = 100ms;
