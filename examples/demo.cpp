@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
             std::cout << "(a real Pieces OS: no 504 injected)\n";
         }
         const auto s = client.stats();
-        std::cout << "\npool: " << s.connections_opened << " connection(s) opened, " << s.connections_reused
+        std::cout << "\npool: " << s.connections_opened << " connection(s) opened, " << s.reuses
                   << " reuse(s)\n";
         status = 0;
     }, [&](std::exception_ptr e) {

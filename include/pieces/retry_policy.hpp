@@ -10,7 +10,8 @@ namespace pieces {
 /// Every attempt and every wait between two attempts stays inside the request's one deadline: a wait that would
 /// end after it is not begun in full, and the request ends in `request_timeout` at the deadline, without another
 /// attempt. Cancellation ends a wait at once (`operation_aborted`). `client::stats().retries` counts the attempts
-/// after the first; a failure's `diagnostics::attempts()` says how many were made.
+/// after the first (`stats().resends` apart: a request sent again after a stale kept-alive connection, which is
+/// part of its attempt); a failure's `diagnostics::attempts()` says how many were made.
 struct retry_policy {
     /// Attempts in all, the first included: 1 = no retry (the default). Must be >= 1.
     unsigned max_attempts = 1;

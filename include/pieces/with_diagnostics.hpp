@@ -68,8 +68,8 @@ decltype(auto) fill_slot(Arg&& arg, diagnostics* own) {
         if (!o.diag) o.diag = own;
         return o;
     } else if constexpr (std::is_same_v<std::decay_t<Arg>, diagnostics*>) {
-        diagnostics* d = arg;
-        return d ? d : own;
+        diagnostics* d = arg ? arg : own;
+        return d;  // by value: decltype(auto) of `arg ? arg : own` would be a reference to a parameter
     } else {
         return std::forward<Arg>(arg);
     }

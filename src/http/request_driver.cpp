@@ -263,10 +263,11 @@ private:
             const auto ctx = context(clock::now());
             switch (act.kind) {
             case request_action_kind::acquire: {
-                if (act.repeated) ++impl.retries;
+                if (act.resend) ++impl.resends;
+                if (act.retry) ++impl.retries;
                 went_idle = nullptr;  // given back before this attempt: maybe discarded by now
                 request_events::acquired got;
-                got.answer = take_from_pool(impl, st->held, act.want_fresh, is_get(), ctx.now,
+                got.answer = take_from_pool(impl, st->held, act.resend, is_get(), ctx.now,
                                             std::exchange(st->handed_over, nullptr), st->held_for);  // the first attempt only
                 if (st->held) got.conn = held_facts();
                 act = m().resume(std::move(got), ctx);
@@ -321,7 +322,7 @@ private:
             }
             case request_action_kind::write: {
                 auto& c = st->held->conn();
-                if (c.requests > 0) ++impl.connections_reused;
+                if (c.requests > 0) ++impl.reuses;
                 ++c.requests;
                 format_request(c.wire, impl.url(), impl.common_fields, st->req, act.last_on_connection);
                 c.with_stream([&](auto& s) { asio::async_write(s, asio::buffer(c.wire), std::move(*this)); });

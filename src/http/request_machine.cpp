@@ -115,11 +115,11 @@ request_action request_machine::timeout_or_cancel(bool cancelled) {
     return finish(cancelled ? aborted : error_code(errc::request_timeout));
 }
 
-request_action request_machine::acquire_step(bool fresh, bool repeated) {
+request_action request_machine::acquire_step(bool resend, bool retry) {
     request_action a;
     a.kind = request_action_kind::acquire;
-    a.want_fresh = fresh;
-    a.repeated = repeated;
+    a.resend = resend;
+    a.retry = retry;
     return a;
 }
 
@@ -332,7 +332,7 @@ request_action request_machine::on_released(step_context ctx) {
     written_ = 0;
     interim_ = 0;
     if (ctx.cancelled || ctx.now >= p_.deadline) return timeout_or_cancel(ctx.cancelled);
-    return acquire_step(true, true);
+    return acquire_step(true, false);
 }
 
 request_action request_machine::on_backoff_ended(step_context ctx) {
@@ -409,8 +409,8 @@ std::ostream& operator<<(std::ostream& os, const request_action& a) {
     os << a.kind;
     switch (a.kind) {
     case request_action_kind::acquire:
-        if (a.want_fresh) os << "(fresh)";
-        if (a.repeated) os << "(repeated)";
+        if (a.resend) os << "(resend)";
+        if (a.retry) os << "(retry)";
         break;
     case request_action_kind::write:
         if (a.last_on_connection) os << "(last on connection)";

@@ -26,7 +26,7 @@ namespace pieces::detail {
 
 /// What the driver must do next.
 enum class request_action_kind {
-    acquire,         ///< ask the pool for a connection (a fresh one when `want_fresh`)
+    acquire,         ///< ask the pool for a connection (a new one when `resend`)
     wait_for_grant,  ///< wait in the pool's FIFO queue until `until`, or a grant, or cancellation
     resolve,         ///< look the host up, until `until`
     connect,         ///< open the connection, until `until`
@@ -41,8 +41,8 @@ enum class request_action_kind {
 struct request_action {
     request_action_kind kind = request_action_kind::done;
     std::chrono::steady_clock::time_point until{};
-    bool want_fresh = false;          // acquire: the stale-connection resend wants a new connection
-    bool repeated = false;            // acquire: the request is sent again (a resend, or the policy's next attempt)
+    bool resend = false;              // acquire: the stale-connection resend, on a new connection
+    bool retry = false;               // acquire: the retry policy's next attempt
     bool last_on_connection = false;  // write
     bool reusable = false;            // release
     bool final_reply = false;         // release after a read: the reply just read is the answer (keep its fields)
@@ -210,7 +210,7 @@ private:
     request_action timeout_or_cancel(bool cancelled);
     request_action end_attempt(bool reusable, boost::system::error_code ec, std::string detail, retryable why,
                                time_point now, std::optional<clock_type::duration> retry_after = {});
-    request_action acquire_step(bool fresh, bool repeated);
+    request_action acquire_step(bool resend, bool retry);
     static const char* describe(retryable why) noexcept;
 
     params p_;

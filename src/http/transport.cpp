@@ -54,8 +54,9 @@ void transport::shutdown() {
 pool_stats transport::stats() const noexcept {
     pool_stats s;
     s.connections_opened = connections_opened;
-    s.connections_reused = connections_reused;
+    s.reuses = reuses;
     s.connections_closed = connections_closed;
+    s.resends = resends;
     s.retries = retries;
     s.connections_open = connections_open;
     s.requests_in_flight = requests_in_flight;

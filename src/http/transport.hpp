@@ -106,8 +106,9 @@ public:
 
     // ---- counters, readable from any thread ----
     std::atomic<std::uint64_t> connections_opened{0};
-    std::atomic<std::uint64_t> connections_reused{0};
+    std::atomic<std::uint64_t> reuses{0};
     std::atomic<std::uint64_t> connections_closed{0};
+    std::atomic<std::uint64_t> resends{0};
     std::atomic<std::uint64_t> retries{0};
     std::atomic<std::size_t> connections_open{0};
     std::atomic<std::size_t> requests_in_flight{0};

@@ -55,7 +55,9 @@ void complete_now(completion c) {
     completion_poster::dispatch(std::move(ex), std::move(c));
 }
 
-struct watch_subscriber : boost::intrusive::list_base_hook<> {
+// auto_unlink: one freed while still linked (its unlinking handler destroyed unrun, as when the io_context is
+// destroyed first) takes itself off the list rather than leave a dangling pointer in it.
+struct watch_subscriber : boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
     std::shared_ptr<watch_impl> impl;
     // ---- on the watcher's strand only ----
     seen_state seen;
@@ -262,7 +264,7 @@ private:
     asio::steady_timer timer_;
     asio::cancellation_signal poll_cancel_;
     watch_core core_;
-    boost::intrusive::list<watch_subscriber> linked_;  // the linked ones (see the top of this file)
+    boost::intrusive::list<watch_subscriber, boost::intrusive::constant_time_size<false>> linked_;  // the linked ones (see the top of this file)
     std::vector<completion> spare_;  // wake_waiting's list, kept for the next poll
     std::size_t count_ = 0;
     std::uint64_t timer_gen_ = 0;

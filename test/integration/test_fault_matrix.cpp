@@ -48,15 +48,22 @@ const std::vector<cell> cells = {
      },
      [](endpoint e) { return is_get(e) ? error_code{} : error_code(errc::connection_closed); },
      [](endpoint e, const pool_stats& before, const pool_stats& after) {
-         CHECK(after.retries - before.retries == (is_get(e) ? 1u : 0u));
+         CHECK(after.resends - before.resends == (is_get(e) ? 1u : 0u));
+         CHECK(after.retries == before.retries);
      }},
     // Part of the reply arrived: never retried, not even a GET.
     {"close after the headers", [](fault& f) { f.close = fault::close_mode::after_headers; },
      [](endpoint) { return error_code(errc::connection_closed); },
-     [](endpoint, const pool_stats& before, const pool_stats& after) { CHECK(after.retries == before.retries); }},
+     [](endpoint, const pool_stats& before, const pool_stats& after) {
+         CHECK(after.resends == before.resends);
+         CHECK(after.retries == before.retries);
+     }},
     {"close mid-body", [](fault& f) { f.close = fault::close_mode::mid_body; },
      [](endpoint) { return error_code(errc::connection_closed); },
-     [](endpoint, const pool_stats& before, const pool_stats& after) { CHECK(after.retries == before.retries); }},
+     [](endpoint, const pool_stats& before, const pool_stats& after) {
+         CHECK(after.resends == before.resends);
+         CHECK(after.retries == before.retries);
+     }},
     // A text reply is taken as it is; a model must be JSON.
     {"malformed JSON", [](fault& f) { f.payload = fault::body_mode::malformed_json; },
      [](endpoint e) { return answers_text(e) ? error_code{} : error_code(errc::invalid_response); }},
@@ -178,6 +185,7 @@ TEST_CASE("fault matrix: the server restarted between two requests") {
         const auto before = cli.stats();
         CHECK(run(ioc, call_endpoint(cli, e, m)) == error_code{});
         CHECK(cli.stats().connections_opened == before.connections_opened + 1);
+        CHECK(cli.stats().resends == before.resends);
         CHECK(cli.stats().retries == before.retries);
     }
 }

@@ -65,6 +65,7 @@ TEST_CASE("retry: a 504 twice then 200 succeeds in 3 attempts") {
     CHECK(r.diag.attempts() == 3);
     CHECK(f.emu.requests(endpoint::snapshot) == 3);
     CHECK(f.cli->stats().retries == 2);
+    CHECK(f.cli->stats().resends == 0);
     CHECK(f.cli->stats().connections_opened == 1);  // a 504 leaves the connection healthy
 }
 

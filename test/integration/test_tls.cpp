@@ -61,7 +61,7 @@ TEST_CASE("tls: a verified connection carries 20 requests, kept alive and pooled
     }
     const auto s = f.cli->stats();
     CHECK(s.connections_opened == 1);
-    CHECK(s.connections_reused == 19);
+    CHECK(s.reuses == 19);
     CHECK(f.emu.connections_accepted() == 1);
     CHECK(f.emu.handshakes_completed() == 1);
     CHECK(f.emu.requests(endpoint::snapshot) == 20);

@@ -1,4 +1,4 @@
-// The pooled transport against the emulator over real sockets: reuse, limits, FIFO, stale retries,
+// The pooled transport against the emulator over real sockets: reuse, limits, FIFO, stale-connection resends,
 // deadlines in every phase, cancellation, size limits, malformed replies and injected closes.
 #include "async_test.hpp"
 
@@ -83,7 +83,7 @@ TEST_CASE("sequential requests reuse one connection") {
     CHECK(f.emu.connections_accepted() == 1);
     const auto s = f.cli->stats();
     CHECK(s.connections_opened == 1);
-    CHECK(s.connections_reused == 19);
+    CHECK(s.reuses == 19);
     CHECK(s.requests_in_flight == 0);
     CHECK(s.connections_open == 1);
 }
@@ -101,7 +101,7 @@ TEST_CASE("an idle connection is peeked before reuse, unless a GET made in the c
             CHECK(all.iterable.size() == 3);
         }
     }());
-    CHECK(f.cli->stats().connections_reused == 4);
+    CHECK(f.cli->stats().reuses == 4);
     CHECK(impl.reuse_peeks == 0);
 
     // A POST made there is peeked all the same (it is not sent again if the connection turns out closed).
@@ -113,7 +113,7 @@ TEST_CASE("an idle connection is peeked before reuse, unless a GET made in the c
         CHECK(disconnected == cloud.id);
         CHECK(after.iterable.size() == 3);
     }());
-    CHECK(f.cli->stats().connections_reused == 7);
+    CHECK(f.cli->stats().reuses == 7);
     CHECK(impl.reuse_peeks == 2);
 
     // Requests made after the completion returned (posted from it): the connection sat idle, however briefly.
@@ -128,7 +128,7 @@ TEST_CASE("an idle connection is peeked before reuse, unless a GET made in the c
     asio::post(f.ioc, next);
     run_until(f.ioc, [&] { return left == 0; });
     CHECK(codes == std::vector<error_code>(3));
-    CHECK(f.cli->stats().connections_reused == 10);
+    CHECK(f.cli->stats().reuses == 10);
     CHECK(impl.reuse_peeks == 5);
     CHECK(f.emu.connections_accepted() == 1);
 }
@@ -281,13 +281,14 @@ TEST_CASE("a pooled connection the server closed is not reused: seen before send
     }());
     CHECK_FALSE(ec);
     CHECK(restarted.requests(endpoint::disconnect) == 1);
+    CHECK(f.cli->stats().resends == 0);
     CHECK(f.cli->stats().retries == 0);
     CHECK(f.cli->stats().connections_opened == 2);
 }
 
 // The server closes a kept-alive connection just as the request goes out (a race no check before sending
-// can see): a GET is retried once on a fresh connection; a POST whose bytes were written is not.
-TEST_CASE("a kept-alive connection closed before any reply byte is retried for GET") {
+// can see): a GET is resent once on a fresh connection; a POST whose bytes were written is not.
+TEST_CASE("a kept-alive connection closed before any reply byte is resent for GET") {
     emulator_fixture f;
     REQUIRE_FALSE(snapshot_code(f));
     fault close_once;
@@ -295,7 +296,8 @@ TEST_CASE("a kept-alive connection closed before any reply byte is retried for G
     close_once.times = 1;
     f.emu.set_fault(endpoint::snapshot, close_once);
     CHECK_FALSE(snapshot_code(f));
-    CHECK(f.cli->stats().retries == 1);
+    CHECK(f.cli->stats().resends == 1);
+    CHECK(f.cli->stats().retries == 0);  // no retry policy: the resend is not one of its attempts
     CHECK(f.emu.requests(endpoint::snapshot) == 3);  // the warm-up, the one closed on, the retry
 }
 
@@ -313,6 +315,7 @@ TEST_CASE("a kept-alive connection closed before any reply byte is not retried f
         co_return e;
     }());
     CHECK(ec == errc::connection_closed);
+    CHECK(f.cli->stats().resends == 0);
     CHECK(f.cli->stats().retries == 0);
     CHECK(f.emu.requests(endpoint::disconnect) == 1);  // it was sent: sending it again could act twice
     CHECK_FALSE(snapshot_code(f));  // the next request opens a fresh connection
@@ -504,6 +507,7 @@ TEST_CASE("Connection: close and close-after-N are honoured without errors") {
     f.emu.set_fault(endpoint::snapshot, close_after);
     for (int i = 0; i < 9; ++i) CHECK_FALSE(snapshot_code(f));
     CHECK(f.emu.connections_accepted() == 3);
+    CHECK(f.cli->stats().resends == 0);
     CHECK(f.cli->stats().retries == 0);
 
     fault close;
@@ -647,7 +651,7 @@ TEST_CASE("bytes after a reply: the connection is not reused, and each request g
     CHECK(f.emu.connections_accepted() == 3);
     const auto s = f.cli->stats();
     CHECK(s.connections_opened == 3);
-    CHECK(s.connections_reused == 0);
+    CHECK(s.reuses == 0);
     CHECK(s.connections_open == 0);
 }
 
@@ -675,7 +679,7 @@ TEST_CASE("Keep-Alive: timeout= from the server: a huge value is clamped, 0 mean
         f.emu.set_fault(endpoint::snapshot, ka);
         REQUIRE_FALSE(snapshot_code(f));
         REQUIRE_FALSE(snapshot_code(f));
-        CHECK(f.cli->stats().connections_reused + f.emu.connections_accepted() == 2);
+        CHECK(f.cli->stats().reuses + f.emu.connections_accepted() == 2);
         return f.emu.connections_accepted();
     };
     // Would overflow the clock: the configured idle timeout holds.
@@ -697,7 +701,7 @@ TEST_CASE("milliseconds::max() as every timeout means no deadline, and requests 
     CHECK(run(f.ioc, api.allocations_snapshot()).iterable.size() == 3);
     CHECK(run(f.ioc, api.allocations_snapshot(per_call)).iterable.size() == 3);
     CHECK(f.emu.requests(endpoint::snapshot) == 2);
-    CHECK(f.cli->stats().connections_reused == 1);  // the idle limit did not wrap around either
+    CHECK(f.cli->stats().reuses == 1);  // the idle limit did not wrap around either
 }
 
 TEST_CASE("a per-call timeout <= 0 is invalid_argument, and nothing is sent") {

@@ -276,7 +276,8 @@ TEST_CASE("request machine: the stale-connection resend rule") {
         CHECK_FALSE(a.reusable);
         const auto again = m.resume(released(), at(t0 + 2ms));
         CHECK(again.kind == kind::acquire);
-        CHECK(again.want_fresh);
+        CHECK(again.resend);
+        CHECK_FALSE(again.retry);
         CHECK(m.resent());
         // The second attempt fails the same way: no second resend.
         CHECK(m.resume(new_slot(), at(t0 + 3ms)).kind == kind::connect);

@@ -54,8 +54,8 @@ std::pair<request_action, time_point> retried_after_reply(request_machine& m, co
     CHECK(wait.until <= now + bound);
     const auto next = m.resume(backoff_ended(), at(wait.until));
     CHECK(next.kind == kind::acquire);
-    CHECK(next.repeated);
-    CHECK_FALSE(next.want_fresh);
+    CHECK(next.retry);
+    CHECK_FALSE(next.resend);
     return {next, wait.until};
 }
 
@@ -178,8 +178,8 @@ TEST_CASE("retry policy: a failed connection, and one closed before any reply by
                 kind::release);
         const auto again = m.resume(released(), at(t0 + 1ms));
         CHECK(again.kind == kind::acquire);
-        CHECK(again.want_fresh);
-        CHECK(again.repeated);
+        CHECK(again.resend);
+        CHECK_FALSE(again.retry);  // a resend, not the policy's next attempt
         CHECK(m.attempts() == 1);
         // The fresh connection's reply is a 504: the policy's second attempt.
         REQUIRE(m.resume(new_slot(), at(t0 + 2ms)).kind == kind::connect);
@@ -275,7 +275,8 @@ TEST_CASE("retry policy: Retry-After and the deadline") {
         REQUIRE(m.resume(reply_read(reply(504, 0ms)), at(t0)).kind == kind::release);
         const auto next = m.resume(released(), at(t0));
         CHECK(next.kind == kind::acquire);
-        CHECK(next.repeated);
+        CHECK(next.retry);
+        CHECK_FALSE(next.resend);
     }
 }
 
