@@ -234,8 +234,9 @@ private:
         // ended where the read ended): one look now, since the next request may take the connection unpeeked.
         // Otherwise the socket was empty when the reply ended, and no system call is needed.
         if (!facts.bytes_after && facts.keep_alive && c.reads.last_read_filled()) facts.bytes_after = socket_has_input(c);
-        // Whether the wait counts is the machine's to say (a 504's only); the field is rare.
-        if (const auto& retry_after = p.retry_after_field(); !retry_after.empty()) {
+        // Whether the wait counts is the machine's to say; it is parsed only for a status that may use it.
+        if (const auto& retry_after = p.retry_after_field();
+            !retry_after.empty() && request_machine::may_use_retry_after(facts.status)) {
             if (const auto wait = retry_after_delay(retry_after, std::chrono::system_clock::now()))
                 facts.retry_after = std::chrono::duration_cast<clock_type::duration>(*wait);
         }
@@ -353,6 +354,11 @@ private:
                 act = m().resume(request_events::released{}, ctx);
                 continue;
             case request_action_kind::done:
+                // Empty on every path the machine knows; after an unexpected event (a driver bug) a lease or a
+                // place in the queue may remain, and it must go back here, on the strand.
+                st->held.reset();
+                st->waiter.reset();
+                st->parser.reset();
                 if (act.ec) st->response.error_detail = std::move(act.detail);
                 st->response.status = m().status();
                 st->response.attempts = m().attempts();
@@ -485,8 +491,10 @@ void transport::async_send(http_request req, std::chrono::milliseconds timeout, 
 
 void transport::cancel_all() {
     asio::post(strand, [self = shared_from_this()] {
-        for (active_request& pending : self->active) {
-            auto& r = static_cast<request_state&>(pending);
+        // The next one is taken before each emit: were a cancellation ever to complete its request at once, that
+        // request would unlink itself (auto_unlink) from under the iterator.
+        for (auto it = self->active.begin(); it != self->active.end();) {
+            auto& r = static_cast<request_state&>(*it++);
             r.cancelled = true;
             r.signal.emit(asio::cancellation_type::terminal);
         }

@@ -165,11 +165,13 @@ public:
     explicit request_machine(params p) noexcept : p_(std::move(p)), jitter_(p_.jitter_seed) {}
 
     /// The one entry point: `ev` is how the last action ended (`started` first), and the answer what to do
-    /// next. An event that does not answer the phase's action is a bug: it ends the request (asserted).
+    /// next. An event that does not answer the phase's action is a bug: it ends the request with `state_not_recoverable` (tested).
     request_action resume(const request_event& ev, step_context ctx);
 
     /// Where the machine is.
     request_phase phase() const noexcept { return phase_; }
+    /// Whether a reply of `status` may have its `Retry-After` count (the driver parses the field only then).
+    static bool may_use_retry_after(unsigned status) noexcept { return status == 504; }
     /// The final reply's status (of the last attempt that read one), else 0.
     unsigned status() const noexcept { return status_; }
     /// Re-sent on a fresh connection after a stale one (in the current attempt).

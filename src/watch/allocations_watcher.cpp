@@ -55,9 +55,12 @@ void complete_now(completion c) {
     completion_poster::dispatch(std::move(ex), std::move(c));
 }
 
-// auto_unlink: one freed while still linked (its unlinking handler destroyed unrun, as when the io_context is
-// destroyed first) takes itself off the list rather than leave a dangling pointer in it.
-struct watch_subscriber : boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
+// auto_unlink: one freed while still linked (only at teardown: its unlinking handler destroyed unrun, as when the
+// io_context is destroyed first) takes itself off the list rather than leave a dangling pointer in it.
+using subscriber_hook = boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+
+struct watch_subscriber : subscriber_hook {
+    ~watch_subscriber() { unlink(); }  // before `impl` goes: the list it is on may be the watcher's last
     std::shared_ptr<watch_impl> impl;
     // ---- on the watcher's strand only ----
     seen_state seen;
