@@ -27,6 +27,12 @@ struct watcher_config {
     std::chrono::milliseconds max_backoff{60'000};
     /// The deadline of each poll; the client's `request_timeout` when not set. Must be > 0.
     std::optional<std::chrono::milliseconds> poll_timeout;
+    /// Wake on Pieces OS's push (`/user/stream`, see `user_stream`): while it has subscribers, the watcher holds
+    /// one stream, and a profile whose `allocation` differs from the last one seen starts a poll at once (one in
+    /// flight at most; pushes during it make one more). The interval poll stays. A server without the stream
+    /// (upgrade refused) is polled only, and asked again after `max_backoff`; a stream that ends is opened again
+    /// after the backoff of a failed poll. false: poll only.
+    bool push = true;
 };
 
 /// A watcher's counters, from any thread.
@@ -35,6 +41,10 @@ struct watcher_stats {
     std::uint64_t failed_polls = 0;  ///< of which failed
     std::uint64_t events = 0;        ///< events delivered to subscribers
     std::size_t subscribers = 0;     ///< subscriptions alive now
+    std::uint64_t frames = 0;        ///< `/user/stream` profiles received
+    std::uint64_t pushed_polls = 0;  ///< polls started by a pushed change (not by the interval)
+    std::uint64_t streams_opened = 0;  ///< `/user/stream` connections that delivered their first profile
+    bool stream_open = false;        ///< a `/user/stream` is open and has delivered its first profile
 };
 
 namespace detail {

@@ -39,12 +39,17 @@ enum class errc {
     // ---- https: no TLS connection (appended: the values above are unchanged) ----
     tls_handshake_failed,       ///< The TLS handshake failed: no common protocol version or cipher, the server closed the connection during it or did not speak TLS, or it refused the client certificate (diagnostics say which).
     tls_certificate_rejected,   ///< The server's certificate failed verification: unknown issuer, expired, host-name mismatch, ... (diagnostics name the reason).
+
+    // ---- the /user/stream push (appended: the values above are unchanged) ----
+    stream_ended,               ///< The server ended the `/user/stream` WebSocket (a close frame, or the connection closed without one).
+    logged_out,                 ///< A `/user/stream` frame that is not JSON: Pieces OS says no user is logged in. The stream stays open.
+    upgrade_refused,            ///< The server refused the WebSocket upgrade of `/user/stream` (404 or 426: a Pieces OS without it); diagnostics carry the status.
 };
 
 /// Conditions several codes compare equal to (category `pieces.allocations.condition`).
 enum class condition {
     timed_out = 1,   ///< `errc::gateway_timeout` or `errc::request_timeout`.
-    server_error,    ///< The server answered with a non-2xx status.
+    server_error,    ///< The server answered with a non-2xx status (`upgrade_refused` included).
     bad_response,    ///< `invalid_response`, `malformed_http`, `response_too_large`, `connection_closed`.
     tls_failed,      ///< `tls_handshake_failed` or `tls_certificate_rejected`.
 };

@@ -19,4 +19,5 @@
 #include <pieces/discovery.hpp>
 #include <pieces/allocation_changes.hpp>
 #include <pieces/watch_event.hpp>
+#include <pieces/user_stream.hpp>
 #include <pieces/allocations_watcher.hpp>

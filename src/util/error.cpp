@@ -26,6 +26,9 @@ public:
         case errc::connection_failed: return "Pieces OS is not reachable.";
         case errc::tls_handshake_failed: return "The TLS handshake failed.";
         case errc::tls_certificate_rejected: return "The server's TLS certificate was rejected.";
+        case errc::stream_ended: return "The server ended the user stream.";
+        case errc::logged_out: return "Pieces OS says no user is logged in.";
+        case errc::upgrade_refused: return "The server refused the WebSocket upgrade of the user stream.";
         case errc::invalid_header_value: return "A header value contains a control character (CR, LF, NUL, ...).";
         case errc::invalid_argument: return "An argument cannot be sent as given.";
         case errc::invalid_config: return "The client configuration is invalid.";
@@ -49,7 +52,7 @@ public:
         case condition::timed_out: return e == errc::gateway_timeout || e == errc::request_timeout;
         case condition::server_error:
             return e == errc::cloud_not_found || e == errc::internal_server_error ||
-                   e == errc::gateway_timeout || e == errc::unexpected_status;
+                   e == errc::gateway_timeout || e == errc::unexpected_status || e == errc::upgrade_refused;
         case condition::bad_response:
             return e == errc::invalid_response || e == errc::malformed_http ||
                    e == errc::response_too_large || e == errc::connection_closed;

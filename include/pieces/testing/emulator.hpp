@@ -3,6 +3,7 @@
 #pragma once
 
 #include <pieces/models/allocations.hpp>
+#include <pieces/models/user_profile.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -31,8 +32,12 @@ enum class endpoint {
     update,               ///< POST /allocation/update
     health,               ///< GET /.well-known/health
     version,              ///< GET /.well-known/version
+    /// GET /user/stream, a WebSocket (see "the user stream" below). Its faults: `status` refuses the upgrade with
+    /// that status (and `body`), `latency` stalls it (the upgrade request read, nothing answered for that long),
+    /// `close = before_reply` closes the connection unanswered.
+    user_stream,
 };
-inline constexpr std::size_t endpoint_count = 10;
+inline constexpr std::size_t endpoint_count = 11;
 
 /// "snapshot", "allocation_snapshot", ... (the enumerator names).
 std::string_view to_string(endpoint e) noexcept;
@@ -118,6 +123,20 @@ public:
     Allocations snapshot() const;  ///< every stored cloud, as `GET /allocations` answers
     /// Changes a stored cloud's status (as Pieces OS would on its own); false when there is no such cloud.
     bool set_cloud_status(std::string_view id, AllocationStatusEnum status);
+
+    // ---- the user stream (GET /user/stream) ----
+    // The emulator has one user. Each open stream is sent its UserProfile on connect and again each time the
+    // user's cloud changes: through the API (connect, disconnect, reconnect, update, create, delete) or through
+    // seed, put and set_cloud_status. The profile's `allocation` is the user's cloud: the stored cloud changed
+    // last (before any change, the first stored one; none when the store is empty).
+    void set_user_profile(UserProfile user);  ///< the user (its `allocation` is ignored: filled as above)
+    UserProfile user_profile() const;         ///< the user, as the next frame will send it
+    void log_out();                           ///< sends a frame that is not JSON on every open stream
+    void send_user_stream_text(std::string text);  ///< sends this text frame on every open stream, as given
+    void drop_user_streams();   ///< closes every open stream's connection, without a close frame
+    void close_user_streams();  ///< closes every open stream with a close frame (a server shutting down)
+    std::size_t user_streams_open() const;  ///< streams open now (upgrade done, not yet closed)
+    std::size_t user_stream_frames() const;  ///< frames sent so far, on every stream
 
     // ---- faults ----
     void set_fault(endpoint e, fault f);  ///< replaces the fault of one endpoint
