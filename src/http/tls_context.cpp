@@ -68,7 +68,10 @@ std::unique_ptr<tls_context> make_tls_context(const tls_options& opts, std::stri
 
 step_result begin_tls(connection& c, tls_context& ctx, const base_url& url) {
     c.tls.emplace(c.reads, ctx.ssl);
-    SSL* ssl = c.tls->native_handle();
+    return set_tls_peer(c.tls->native_handle(), ctx, url);
+}
+
+step_result set_tls_peer(SSL* ssl, const tls_context& ctx, const base_url& url) {
     error_code not_ip;
     asio::ip::make_address(url.host, not_ip);
     // The checks are OpenSSL's X509_check_host / X509_check_ip_asc (as in asio::ssl::host_name_verification),
@@ -113,11 +116,13 @@ const char* certificate_problem(long v) noexcept {
 }  // namespace
 
 step_result handshake_result(const error_code& ec, connection& c, const tls_context& ctx, const base_url& url) {
+    if (!ec) c.tls_established = true;
+    return tls_handshake_outcome(ec, c.tls->native_handle(), ctx, url);
+}
+
+step_result tls_handshake_outcome(const error_code& ec, SSL* ssl, const tls_context& ctx, const base_url& url) {
     step_result r;
-    if (!ec) {
-        c.tls_established = true;
-        return r;
-    }
+    if (!ec) return r;
     if (ec == boost::beast::error::timeout) {
         r.ec = errc::request_timeout;
         return r;
@@ -126,7 +131,7 @@ step_result handshake_result(const error_code& ec, connection& c, const tls_cont
         r.ec = ec;
         return r;
     }
-    const long verified = SSL_get_verify_result(c.tls->native_handle());
+    const long verified = SSL_get_verify_result(ssl);
     if (ctx.verify_peer && verified != X509_V_OK) {
         r.ec = errc::tls_certificate_rejected;
         r.detail = "the certificate of " + url.host_header + " was rejected: " + certificate_problem(verified) + " (" +

@@ -19,6 +19,8 @@ struct tls_context {};  // built without TLS: an https:// URL is refused by vali
 
 #include <boost/asio/ssl/context.hpp>
 
+#include <openssl/ssl.h>
+
 namespace pieces::detail {
 
 struct connection;
@@ -38,11 +40,16 @@ std::unique_ptr<tls_context> make_tls_context(const tls_options& opts, std::stri
 /// name or IP address its certificate must carry when verifying. On failure (OpenSSL refused a setting, so the
 /// name could not be checked) the result says `errc::tls_handshake_failed`, and no handshake may start.
 step_result begin_tls(connection& c, tls_context& ctx, const base_url& url);
+/// As begin_tls, for the TLS session of another stream (the user stream's WebSocket).
+step_result set_tls_peer(SSL* ssl, const tls_context& ctx, const base_url& url);
 
 /// How the handshake on `c` ended, as the request machine is told it: `errc::tls_certificate_rejected` (the
 /// detail names the reason), `errc::tls_handshake_failed`, a timeout, `operation_aborted`, or none.
 step_result handshake_result(const boost::system::error_code& ec, connection& c, const tls_context& ctx,
                              const base_url& url);
+/// As handshake_result, for the TLS session `ssl` of another stream.
+step_result tls_handshake_outcome(const boost::system::error_code& ec, SSL* ssl, const tls_context& ctx,
+                                  const base_url& url);
 
 /// A TLS error (`raw`, of the SSL category) while writing or reading a request on `c`: on the connection's
 /// first request before any reply byte, it is the end of the handshake (in TLS 1.3 the server checks, e.g., the

@@ -1,7 +1,9 @@
-// The watcher's I/O: a strand that owns the subscribers, one timer and at most one poll in flight; watch_core
-// decides what each of them does. Events are completed on each handler's own executor.
+// The watcher's I/O: a strand that owns the subscribers, one timer, at most one poll in flight and, with push, one
+// /user/stream and its retry timer; watch_core and push_core decide what each of them does. Events are completed
+// on each handler's own executor.
 // The list of subscribers is intrusive (Boost.Intrusive): a subscriber is linked only while its subscription lives
 // (remove() unlinks it before the last owner goes, and add() never links one already ended).
+#include "watch/push_core.hpp"
 #include "watch/watch_core.hpp"
 
 #include "api/idle_watch.hpp"
@@ -14,6 +16,7 @@
 #include <pieces/detail/access.hpp>
 #include <pieces/error.hpp>
 #include <pieces/error_with_diagnostics.hpp>
+#include <pieces/user_stream.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -26,6 +29,7 @@
 #include <boost/intrusive/list.hpp>
 
 #include <atomic>
+#include <utility>
 #include <stdexcept>
 #include <vector>
 
@@ -85,8 +89,12 @@ public:
           completions_(c.get_executor()),
           strand_(make_strand_for(c.get_executor())),
           timer_(strand_),
+          retry_timer_(strand_),
           core_({to_clock_duration(cfg.interval), to_clock_duration(cfg.max_backoff),
-                 next_jitter_seed()}) {}
+                 next_jitter_seed()}),
+          push_({to_clock_duration(cfg.interval), to_clock_duration(cfg.max_backoff), next_jitter_seed()}) {
+        if (cfg.push) stream_.emplace(c);
+    }
 
     void add(std::shared_ptr<watch_subscriber> s) {
         asio::dispatch(strand_, [self = shared_from_this(), s = std::move(s)] {
@@ -99,6 +107,7 @@ public:
             }
             self->link(*s);
             self->apply(self->core_.on_subscribers(self->count_, clock_type::now()));
+            self->apply_push(self->push_.on_subscribers(self->count_));
         });
     }
 
@@ -109,6 +118,7 @@ public:
             if (!s->is_linked()) return;
             self->unlink(*s);
             self->apply(self->core_.on_subscribers(self->count_, clock_type::now()));
+            self->apply_push(self->push_.on_subscribers(self->count_));
         });
     }
 
@@ -138,6 +148,7 @@ public:
             self->closed_ = true;
             self->stop_polling();
             if (self->in_flight_) self->poll_cancel_.emit(asio::cancellation_type::terminal);
+            self->stop_stream();
             while (!self->linked_.empty()) {
                 watch_subscriber& s = self->linked_.front();
                 s.ended = true;
@@ -151,6 +162,10 @@ public:
     std::atomic<std::uint64_t> failed_polls{0};
     std::atomic<std::uint64_t> events{0};
     std::atomic<std::size_t> subscribers{0};
+    std::atomic<std::uint64_t> frames{0};
+    std::atomic<std::uint64_t> pushed_polls{0};
+    std::atomic<std::uint64_t> streams_opened{0};
+    std::atomic<bool> stream_open{false};
 
 private:
     using clock_type = watch_core::clock_type;
@@ -187,6 +202,87 @@ private:
         case watch_core::poll_step::wait: return arm_timer(a.until);
         case watch_core::poll_step::stop: return stop_polling();
         }
+    }
+
+    // ---- push: the /user/stream ----
+
+    void apply_push(push_core::stream_action a) {
+        if (!stream_) return;
+        switch (a.step) {
+        case push_core::stream_step::none: return;
+        case push_core::stream_step::open:
+            fresh_stream_ = true;
+            return read_stream();
+        case push_core::stream_step::close: return stop_stream();
+        case push_core::stream_step::wait: return arm_retry(a.until);
+        case push_core::stream_step::cancel_wait: ++retry_gen_; retry_timer_.cancel(); return;
+        }
+    }
+
+    // The next frame of the stream held (connecting it first when it is new).
+    void read_stream() {
+        const auto gen = stream_gen_;
+        auto diag = std::make_shared<diagnostics>();
+        stream_->next(*diag, asio::bind_executor(strand_, [self = shared_from_this(), gen, diag](
+                                                              error_code ec, UserProfile profile) {
+            if (gen != self->stream_gen_ || self->closed_) return;  // a stream we closed since
+            self->on_stream(ec, std::move(profile), std::move(*diag));
+        }));
+    }
+
+    void on_stream(error_code ec, UserProfile profile, diagnostics diag) {
+        const auto now = clock_type::now();
+        const bool frame = !ec || ec == errc::logged_out || ec == errc::invalid_response;
+        if (frame) {
+            ++frames;
+            if (std::exchange(fresh_stream_, false)) {
+                ++streams_opened;
+                stream_open = true;
+            }
+        }
+        if (!ec) {
+            if (push_.on_profile(profile.allocation)) pushed();
+            return read_stream();
+        }
+        if (ec == errc::logged_out) {
+            if (push_.on_logged_out()) {
+                core_.on_logged_out(ec, std::move(diag), now);
+                wake_waiting();
+            }
+            return read_stream();
+        }
+        if (ec == errc::invalid_response) {  // a frame we cannot read may be a change: the poll tells
+            pushed();
+            return read_stream();
+        }
+        // The stream ended (or never opened): polls only until it is opened again.
+        stream_open = false;
+        ++stream_gen_;
+        apply_push(push_.on_ended(ec, now));
+    }
+
+    void pushed() {
+        const auto a = core_.on_push();
+        if (a.step == watch_core::poll_step::poll_now) ++pushed_polls;
+        apply(a);
+    }
+
+    void arm_retry(clock_type::time_point until) {
+        const auto gen = ++retry_gen_;
+        retry_timer_.expires_at(until);
+        retry_timer_.async_wait([self = shared_from_this(), gen](error_code ec) {
+            if (ec || gen != self->retry_gen_ || self->closed_) return;
+            self->apply_push(self->push_.on_retry_due());
+        });
+    }
+
+    void stop_stream() {
+        if (!stream_) return;
+        ++stream_gen_;
+        ++retry_gen_;
+        retry_timer_.cancel();
+        stream_->close();
+        stream_open = false;
     }
 
     // Never inside the call that started the operation: posted, then on the handler's executor.
@@ -236,6 +332,7 @@ private:
         } else {
             next = core_.on_poll_succeeded(std::move(all), now);
         }
+        if (next.step == watch_core::poll_step::poll_now) ++pushed_polls;  // only a push's follow-up polls at once
         apply(next);
         wake_waiting();
     }
@@ -265,12 +362,18 @@ private:
     strand_type strand_;
     // ---- on the strand only ----
     asio::steady_timer timer_;
+    asio::steady_timer retry_timer_;  // the stream's retry
     asio::cancellation_signal poll_cancel_;
     watch_core core_;
+    push_core push_;
+    std::optional<user_stream> stream_;  // with push
     boost::intrusive::list<watch_subscriber, boost::intrusive::constant_time_size<false>> linked_;  // the linked ones (see the top of this file)
     std::vector<completion> spare_;  // wake_waiting's list, kept for the next poll
     std::size_t count_ = 0;
     std::uint64_t timer_gen_ = 0;
+    std::uint64_t retry_gen_ = 0;
+    std::uint64_t stream_gen_ = 0;  // names the stream held: a completion of one closed since is ignored
+    bool fresh_stream_ = false;     // the stream held has not delivered a frame yet
     bool in_flight_ = false;
     bool closed_ = false;
 };
@@ -318,6 +421,10 @@ watcher_stats allocations_watcher::stats() const noexcept {
     st.failed_polls = impl_->failed_polls;
     st.events = impl_->events;
     st.subscribers = impl_->subscribers;
+    st.frames = impl_->frames;
+    st.pushed_polls = impl_->pushed_polls;
+    st.streams_opened = impl_->streams_opened;
+    st.stream_open = impl_->stream_open;
     return st;
 }
 

@@ -78,8 +78,33 @@ watch_core::poll_action watch_core::after_poll(time_point now) {
     in_flight_ = false;
     stale_ = false;
     next_due_ = time_after(now, next_wait(failures_));  // saturating: a huge wait must not land in the past
-    if (subscribers_ == 0) return {};
+    if (subscribers_ == 0) {
+        follow_up_ = false;
+        return {};
+    }
+    if (follow_up_) {  // what was pushed during the poll may have come after the server answered it
+        follow_up_ = false;
+        return poll_now();
+    }
     return wait_until(next_due_);
+}
+
+watch_core::poll_action watch_core::on_push() {
+    if (subscribers_ == 0) return {};
+    if (in_flight_) {
+        follow_up_ = true;
+        return {};
+    }
+    return poll_now();
+}
+
+void watch_core::on_logged_out(boost::system::error_code ec, diagnostics d, time_point now) {
+    auto f = std::make_shared<watch_delta>();
+    f->error = ec;
+    f->diag = std::move(d);
+    f->failed_at = now;
+    failure_ = std::move(f);
+    ++failure_seq_;
 }
 
 watch_core::poll_action watch_core::on_poll_succeeded(Allocations a, time_point now) {

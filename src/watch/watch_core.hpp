@@ -3,6 +3,7 @@
 // shared), and when to poll (the interval, backoff with jitter after failures, stopping with the last subscriber).
 // A poll in flight when the last subscriber leaves is let finish: its answer is kept for the next subscriber (which
 // waits for it rather than starting another), so subscriptions that come and go cost no aborted requests.
+// A pushed change (see push_core.hpp) polls at once, or once more after the poll in flight.
 // The driver (allocations_watcher.cpp) tells it what happened and does what it answers.
 #pragma once
 
@@ -83,6 +84,14 @@ public:
     /// The timer armed by the last `wait` fired.
     poll_action on_timer(time_point now);
 
+    // ---- push (/user/stream) ----
+    /// A pushed change: a poll now, or, while one is in flight, one more right after it (any number of pushes
+    /// during a poll make one). The interval timer is re-armed after that poll, as after any.
+    poll_action on_push();
+    /// The stream said the user logged out: an event for every subscriber, carrying `ec` (no poll; the next
+    /// profile pushed, or the interval poll, brings the state again). Unlike a failed poll it backs nothing off.
+    void on_logged_out(boost::system::error_code ec, diagnostics d, time_point now);
+
     /// The wait before the next poll: the interval, or after `failures` failed polls in a row a draw from
     /// [b/2, b], b = min(max_backoff, interval * 2^failures).
     duration next_wait(unsigned failures) noexcept;
@@ -105,6 +114,7 @@ private:
     bool in_flight_ = false;
     bool timer_armed_ = false;
     bool stale_ = false;      // polling resumed after a pause: what is held is older than the interval
+    bool follow_up_ = false;  // a push came during the poll in flight: poll again when it ends
     time_point timer_until_{};
     time_point next_due_{};   // when the poll after the last one is due (kept while nobody subscribes)
     unsigned failures_ = 0;

@@ -83,13 +83,14 @@ namespace {
 // A watcher polling every 20 ms, with its client and emulator, on a 4-thread io_context that four threads run
 // from `start_threads()` until `stop_threads()` (or the end).
 struct threaded_watcher {
-    threaded_watcher() : emu(ioc.get_executor()) {
+    explicit threaded_watcher(std::chrono::milliseconds interval = std::chrono::milliseconds(20))
+        : emu(ioc.get_executor()) {
         emu.seed(from_json<Allocations>(read_fixture("allocations.json")));
         client_config cfg;
         cfg.url = emu.url();
         cli.emplace(ioc, cfg);
-        wc.interval = std::chrono::milliseconds(20);
-        wc.max_backoff = std::chrono::milliseconds(80);
+        wc.interval = interval;
+        wc.max_backoff = 4 * interval;
         watcher.emplace(*cli, wc);
     }
     ~threaded_watcher() { stop_threads(); }
@@ -197,6 +198,47 @@ TEST_CASE("a watcher on a 4-thread io_context: every subscriber sees a disconnec
         CHECK(s->initial == 1);
         CHECK(s->changes == 1);
         CHECK(s->others == 0);
+    }
+}
+
+TEST_CASE("a watcher on a 4-thread io_context with push: changes pushed reach every subscriber exactly once, "
+          "with one poll each, while subscriptions end and the stream drops") {
+    threaded_watcher f(std::chrono::milliseconds(5000));  // only a push can bring a change in time
+    const auto cloud = f.emu.snapshot().iterable.at(0);
+    auto subs = subscribe(f, 200);
+    f.start_threads();
+    for (auto& s : subs) s->pump(cloud.id);
+    CHECK(f.wait_for(every(subs, [](strand_subscriber& s) { return s.initial == 1; })));
+    CHECK(f.wait_for([&] { return f.watcher->stats().stream_open; }));
+    const auto gets = f.emu.requests(testing::endpoint::snapshot);
+    // Three changes, each seen by all before the next; the stream dropped after the second one.
+    for (int i = 1; i <= 3; ++i) {
+        f.emu.set_cloud_status(cloud.id, i % 2 ? AllocationStatusEnum::FAILED : AllocationStatusEnum::RUNNING);
+        CHECK(f.wait_for(every(subs, [i](strand_subscriber& s) { return s.changes == i; })));
+        if (i == 2) {
+            f.emu.drop_user_streams();
+            CHECK(f.wait_for([&] { return !f.watcher->stats().stream_open; }));
+            // Back after the backoff (5 to 10 s here): the third change waits for the interval poll otherwise.
+            CHECK(f.wait_for([&] { return f.watcher->stats().streams_opened == 2; }));
+        }
+    }
+    const auto st = f.watcher->stats();
+    CHECK(st.pushed_polls >= 3);
+    // One GET per change, and whatever interval polls the 5 s of the reconnection let in.
+    CHECK(f.emu.requests(testing::endpoint::snapshot) >= gets + 3);
+    CHECK(f.emu.requests(testing::endpoint::snapshot) <= gets + 3 + 3);
+    for (std::size_t i = 0; i < subs.size() / 2; ++i) {
+        auto& s = *subs[i];
+        asio::post(s.strand, [&s] { s.sub.reset(); });
+    }
+    f.watcher.reset();
+    CHECK(f.wait_for(every(subs, [](strand_subscriber& s) { return s.ended.load(); })));
+    f.stop_threads();
+    for (auto& s : subs) {
+        CHECK(s->initial == 1);
+        CHECK(s->changes == 3);
+        CHECK(s->others == 0);
+        CHECK(s->errors == 0);
     }
 }
 
