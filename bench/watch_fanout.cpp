@@ -206,7 +206,11 @@ int change_mode(const options& o) {
             else (void)co_await api.allocations_reconnect_cloud(cloud);
         };
         asio::co_spawn(ioc, flip(), [&](std::exception_ptr e) { changed = !e; });
-        if (!run_until(ioc, [&] { return changed.has_value() && woken == o.subscribers; }) || !*changed) return 1;
+        if (!run_until(ioc, [&] { return changed.has_value() && woken == o.subscribers; }) || !*changed) {
+            std::cerr << "watch_fanout: change " << k << (changed.value_or(true) ? " was not seen by all" : " failed")
+                      << "\n";
+            return 1;
+        }
         wake_ms.push_back(ms(slowest));
     }
     const auto after = watcher->stats();
@@ -301,6 +305,7 @@ int timers_mode(const options& o) {
 
 int main(int argc, char** argv) {
     options o;
+    bool bad_usage = argc % 2 == 0;  // flags come in pairs: FLAG VALUE
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string_view a = argv[i];
         const std::string v = argv[i + 1];
@@ -310,10 +315,11 @@ int main(int argc, char** argv) {
         else if (a == "--interval") o.interval = std::chrono::milliseconds(std::stol(v));
         else if (a == "--changes") o.changes = std::stoul(v);
         else if (a == "--push" && (v == "on" || v == "off")) o.push = v == "on";
-        else o.mode.clear();  // anything else: the usage
+        else bad_usage = true;
     }
-    if (o.mode == "timers") return timers_mode(o);
-    if (o.url.empty() || o.changes == 0 || (o.mode != "watcher" && o.mode != "loops" && o.mode != "change")) {
+    if (!bad_usage && o.mode == "timers") return timers_mode(o);
+    if (bad_usage || o.url.empty() || o.changes == 0 ||
+        (o.mode != "watcher" && o.mode != "loops" && o.mode != "change")) {
         std::cerr << "usage: watch_fanout --url URL --mode watcher|loops|timers|change [--subscribers N] "
                      "[--interval MS] [--changes K] [--push on|off]\n";
         return 2;
