@@ -9,9 +9,11 @@
 # Then HTTPS: the 3-cloud emulator serving TLS (a certificate made by test/tls/make_test_certs.sh, trusted
 # through SSL_CERT_FILE / NODE_EXTRA_CA_CERTS), polled by ours and by the official SDK, beside ours over plain
 # HTTP in the same run: what TLS costs per request.
-# Last the watcher's fan-out (bench/watch_fanout.cpp): N subscribers on one watcher, beside N polling loops
+# Then the watcher's fan-out (bench/watch_fanout.cpp): N subscribers on one watcher, beside N polling loops
 # without one (the yardstick for requests and memory) and N coroutines woken from N timers (the floor for
 # waking N coroutines).
+# Last push: N subscribers on one watcher, the time from a change made through the API to the last one woken,
+# with the watcher holding Pieces OS's /user/stream and without it (polling only), in the same run.
 # Usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--url URL] [--build-dir DIR]
 #   --quick          about a minute: fewer rows and requests
 #   --floor-only     the floor comparison only
@@ -297,3 +299,36 @@ run_watch() {
 }
 start_emulator "$fixtures/allocations.json"
 if ((quick)); then run_watch 1000 200 3; else run_watch 10000 1000 10; fi
+
+# run_push N INTERVAL_MS CHANGES: watch_fanout's change mode with push on, then off, against a fresh 3-cloud
+# emulator (it serves /user/stream), in a table.
+run_push() {
+  local csv push
+  csv=$(mktemp)
+  start_emulator "$fixtures/allocations.json"
+  echo "== push: $1 subscribers, interval $2 ms, $3 changes made through the API (disconnect and reconnect in turn);"
+  echo "   woken: from just before the request that makes a change to the last subscriber woken. With push, each"
+  echo "   change is made $(($2 / 10)) ms after the one before was seen; polling only, change k (from 0) is made"
+  echo "   (k + 0.5)/$3 of an interval after the poll before it, sampling the wait for the next poll evenly."
+  echo "   Requests: the watcher's GET /allocations during the changes (interval polls included), per change."
+  for push in on off; do
+    "${client_pin[@]}" "$fanout" --url "$server_url" --mode change --push "$push" --subscribers "$1" --interval "$2" \
+      --changes "$3" >> "$csv"
+  done
+  awk -F, '
+    { p50[$1] = $3; p99[$1] = $4; req[$1] = $5; pushed[$1] = $6 }
+    END {
+      printf "%-32s %13s %13s %20s %17s\n", "", "woken p50 ms", "woken p99 ms", "requests per change",
+             "of which pushed"
+      split("push poll", order, " ")
+      names["push"] = "push: /user/stream and polls"; names["poll"] = "poll only (--no-push)"
+      for (i = 1; i <= 2; ++i) { m = order[i]
+        printf "%-32s %13s %13s %20s %17s\n", names[m], p50[m], p99[m], req[m], pushed[m] }
+      if (p50["push"] + 0 > 0 && p99["push"] + 0 > 0)
+        printf "poll only/push: woken p50 x%.0f, p99 x%.0f\n", p50["poll"] / p50["push"],
+               p99["poll"] / p99["push"] }' "$csv"
+  rm -f "$csv"
+  echo "(push: ${SECONDS}s since the start)"
+}
+# Full: 20 changes polling only take 20 intervals (100 s), with push about 2 intervals.
+if ((quick)); then run_push 1000 200 4; else run_push 10000 5000 20; fi

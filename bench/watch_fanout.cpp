@@ -7,7 +7,11 @@
 //            per interval and RSS per poller.
 //   timers   the floor for waking: N coroutines each waiting on its own steady_timer, all cancelled at once, K
 //            times; RSS per waiter and the time to the last one resumed.
-// usage: watch_fanout --url URL --mode watcher|loops|timers [--subscribers N] [--interval MS] [--changes K]
+//   change   N subscribers on one watcher, with Pieces OS's push (--push on: the watcher holds /user/stream) or
+//            polling only (--push off): the time from a change made through the API (taken just before the
+//            request) to the last subscriber woken, p50 and p99 over K changes, and the watcher's polls per change.
+// usage: watch_fanout --url URL --mode watcher|loops|timers|change [--subscribers N] [--interval MS] [--changes K]
+//                     [--push on|off]
 #include <pieces/pieces.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -67,7 +71,19 @@ struct options {
     std::string url, mode;
     std::size_t subscribers = 10'000, changes = 20;
     std::chrono::milliseconds interval{1000};
+    bool push = true;  // change mode: the watcher's push on or off
 };
+
+// The server's first cloud, the one the changes flip.
+pieces::AllocationCloud first_cloud(asio::io_context& ioc, const pieces::allocations_api& api) {
+    std::optional<pieces::AllocationCloud> c;
+    asio::co_spawn(ioc, api.allocations_snapshot(), [&](std::exception_ptr e, pieces::Allocations all) {
+        if (e) std::rethrow_exception(e);
+        c = all.iterable.at(0);
+    });
+    run_until(ioc, [&] { return c.has_value(); });
+    return *c;
+}
 
 int watcher_mode(const options& o) {
     asio::io_context ioc(1);
@@ -75,18 +91,11 @@ int watcher_mode(const options& o) {
     cfg.url = o.url;
     pieces::client client(ioc, cfg);
     const pieces::allocations_api api(client);
-    const auto cloud = [&] {
-        std::optional<pieces::AllocationCloud> c;
-        asio::co_spawn(ioc, api.allocations_snapshot(), [&](std::exception_ptr e, pieces::Allocations all) {
-            if (e) std::rethrow_exception(e);
-            c = all.iterable.at(0);
-        });
-        run_until(ioc, [&] { return c.has_value(); });
-        return *c;
-    }();
+    const auto cloud = first_cloud(ioc, api);
     pieces::watcher_config wc;
     wc.interval = o.interval;
     wc.max_backoff = std::max(wc.max_backoff, o.interval);
+    wc.push = false;  // the fan-out of the interval poll: each change waits for it, one poll per change (see change)
 
     const long rss_before = resident_bytes();
     std::optional<pieces::allocations_watcher> watcher(std::in_place, client, wc);
@@ -129,6 +138,88 @@ int watcher_mode(const options& o) {
     run_until(ioc, [&] { return ended == o.subscribers; });
     std::printf("watcher,%zu,%.2f,%ld,%.2f,%.2f\n", o.subscribers, polls / intervals, rss_per_subscriber,
                 percentile(wake_ms, 0.5), percentile(wake_ms, 0.99));
+    return 0;
+}
+
+// With push, change k + 1 is made interval/10 after every subscriber saw change k, so the K changes span a few
+// interval polls. Polling only, a change waits for the next interval poll: change k is made (k + 0.5)/K of an
+// interval after the poll that brought the one before, so the K changes sample the interval evenly (each takes
+// one interval: K intervals in all).
+int change_mode(const options& o) {
+    asio::io_context ioc(1);
+    pieces::client_config cfg;
+    cfg.url = o.url;
+    pieces::client client(ioc, cfg);
+    const pieces::allocations_api api(client);
+    const auto cloud = first_cloud(ioc, api);
+    // The flips alternate from the cloud's status now, so that each one is a change.
+    const bool starts_disconnected = cloud.status.cloud == pieces::AllocationStatusEnum::DISCONNECTED;
+    pieces::watcher_config wc;
+    wc.interval = o.interval;
+    wc.max_backoff = std::max(wc.max_backoff, o.interval);
+    wc.push = o.push;
+
+    std::optional<pieces::allocations_watcher> watcher(std::in_place, client, wc);
+    std::size_t initial = 0, woken = 0, ended = 0;
+    clock_type::time_point changed_at{};  // of the current change
+    clock_type::duration slowest{};  // of the current change: its last subscriber's delay
+    for (std::size_t i = 0; i < o.subscribers; ++i)
+        asio::co_spawn(ioc, [&, sub = watcher->subscribe()]() mutable -> asio::awaitable<void> {
+            try {
+                for (;;) {
+                    const auto ev = co_await sub.next();
+                    if (ev.is_initial()) ++initial;
+                    if (ev.is_initial() || ev.error()) continue;  // only the flips change anything
+                    slowest = std::max(slowest, clock_type::now() - changed_at);
+                    ++woken;
+                }
+            } catch (const pieces::error_with_diagnostics&) {
+            }
+            ++ended;
+        }, rethrow);
+    if (!run_until(ioc, [&] { return initial == o.subscribers; })) return 1;
+    if (o.push) {
+        if (!run_until(ioc, [&] { return watcher->stats().stream_open; }, std::chrono::seconds(30))) {
+            std::cerr << "watch_fanout: the watcher's /user/stream did not open within 30 s\n";
+            return 1;
+        }
+        // A poll the stream's first profile may have started ends before the polls are counted.
+        const auto settled = clock_type::now() + std::chrono::milliseconds(200);
+        run_until(ioc, [&] { return clock_type::now() >= settled; });
+    }
+
+    std::vector<double> wake_ms;
+    const auto before = watcher->stats();
+    for (std::size_t k = 0; k < o.changes; ++k) {
+        const auto pause = o.push ? std::chrono::duration<double, std::milli>(o.interval) / 10
+                                  : std::chrono::duration<double, std::milli>(o.interval) *
+                                        ((static_cast<double>(k) + 0.5) / static_cast<double>(o.changes));
+        woken = 0;
+        slowest = {};
+        std::optional<bool> changed;
+        auto flip = [&]() -> asio::awaitable<void> {
+            asio::steady_timer t(co_await asio::this_coro::executor,
+                                 std::chrono::duration_cast<clock_type::duration>(pause));
+            co_await t.async_wait(asio::use_awaitable);
+            changed_at = clock_type::now();  // just before the request that makes the change
+            if ((k % 2 == 0) != starts_disconnected) (void)co_await api.allocations_disconnect_cloud(cloud);
+            else (void)co_await api.allocations_reconnect_cloud(cloud);
+        };
+        asio::co_spawn(ioc, flip(), [&](std::exception_ptr e) { changed = !e; });
+        if (!run_until(ioc, [&] { return changed.has_value() && woken == o.subscribers; }) || !*changed) {
+            std::cerr << "watch_fanout: change " << k << (changed.value_or(true) ? " was not seen by all" : " failed")
+                      << "\n";
+            return 1;
+        }
+        wake_ms.push_back(ms(slowest));
+    }
+    const auto after = watcher->stats();
+    watcher.reset();
+    run_until(ioc, [&] { return ended == o.subscribers; });
+    const auto changes = static_cast<double>(o.changes);
+    std::printf("%s,%zu,%.2f,%.2f,%.2f,%.2f\n", o.push ? "push" : "poll", o.subscribers, percentile(wake_ms, 0.5),
+                percentile(wake_ms, 0.99), static_cast<double>(after.polls - before.polls) / changes,
+                static_cast<double>(after.pushed_polls - before.pushed_polls) / changes);
     return 0;
 }
 
@@ -214,6 +305,7 @@ int timers_mode(const options& o) {
 
 int main(int argc, char** argv) {
     options o;
+    bool bad_usage = argc % 2 == 0;  // flags come in pairs: FLAG VALUE
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string_view a = argv[i];
         const std::string v = argv[i + 1];
@@ -222,12 +314,16 @@ int main(int argc, char** argv) {
         else if (a == "--subscribers") o.subscribers = std::stoul(v);
         else if (a == "--interval") o.interval = std::chrono::milliseconds(std::stol(v));
         else if (a == "--changes") o.changes = std::stoul(v);
+        else if (a == "--push" && (v == "on" || v == "off")) o.push = v == "on";
+        else bad_usage = true;
     }
-    if (o.mode == "timers") return timers_mode(o);
-    if (o.url.empty() || (o.mode != "watcher" && o.mode != "loops")) {
-        std::cerr << "usage: watch_fanout --url URL --mode watcher|loops|timers [--subscribers N] [--interval MS] "
-                     "[--changes K]\n";
+    if (!bad_usage && o.mode == "timers") return timers_mode(o);
+    if (bad_usage || o.url.empty() || o.changes == 0 ||
+        (o.mode != "watcher" && o.mode != "loops" && o.mode != "change")) {
+        std::cerr << "usage: watch_fanout --url URL --mode watcher|loops|timers|change [--subscribers N] "
+                     "[--interval MS] [--changes K] [--push on|off]\n";
         return 2;
     }
+    if (o.mode == "change") return change_mode(o);
     return o.mode == "watcher" ? watcher_mode(o) : loops_mode(o);
 }

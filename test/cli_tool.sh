@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pieces-allocations against the standalone emulator: every subcommand (table and --json), each exit code,
-# `watch` seeing a status change made while it runs, and https:// (trusted through SSL_CERT_FILE or --ca-file,
-# rejected without, --insecure).
+# `watch` seeing a status change made while it runs (polled, and pushed through /user/stream), and https://
+# (trusted through SSL_CERT_FILE or --ca-file, rejected without, --insecure).
 # Usage: cli_tool.sh TOOL EMULATOR FIXTURES_DIR [CERTS_DIR] (made by tls/make_test_certs.sh; none: a build
 # without TLS, where https:// must be refused as a usage error)
 set -uo pipefail
@@ -78,7 +78,7 @@ check reconnect-json 0 "\"cloud\":\"RUNNING\"" "" -- --url "$good" reconnect "$f
 "${runner[@]}" "$tool" --url "$good" watch --interval 0.05 --changes 1 > "$work/watch" 2> "$work/watch.err" &
 watch_pid=$!
 pids+=($watch_pid)
-if wait_for "$work/watch" "watching 3 clouds"; then
+if wait_for "$work/watch" "watching 3 clouds (push when Pieces OS offers /user/stream, polling every 0.05 s)"; then
   "${runner[@]}" "$tool" --url "$good" disconnect "$second" > /dev/null
   wait "$watch_pid"; got=$?
   if [[ $got -eq 0 ]] && grep -qF "$second  status: PENDING -> DISCONNECTED" "$work/watch"; then echo "ok   watch"
@@ -87,12 +87,40 @@ fi
 "${runner[@]}" "$tool" --url "$good" watch --json --interval 0.05 --changes 1 > "$work/watch" 2> "$work/watch.err" &
 watch_pid=$!
 pids+=($watch_pid)
-if wait_for "$work/watch" '{"watching":3}'; then
+if wait_for "$work/watch" '{"watching":3,"push":true}'; then
   "${runner[@]}" "$tool" --url "$good" reconnect "$second" > /dev/null
   wait "$watch_pid"; got=$?
   if [[ $got -eq 0 ]] && grep -qF "\"cloud\":\"$second\",\"what\":\"status\",\"from\":\"DISCONNECTED\",\"to\":\"RUNNING\"" "$work/watch"
   then echo "ok   watch-json"
   else echo "FAIL watch-json: exit $got, $(cat "$work/watch" "$work/watch.err")"; failures=$((failures + 1)); fi
+fi
+# --no-push: polls only, and says so
+"${runner[@]}" "$tool" --url "$good" watch --no-push --interval 0.05 --changes 1 > "$work/watch" 2> "$work/watch.err" &
+watch_pid=$!
+pids+=($watch_pid)
+if wait_for "$work/watch" "watching 3 clouds (polling every 0.05 s, push off)"; then
+  "${runner[@]}" "$tool" --url "$good" disconnect "$second" > /dev/null
+  wait "$watch_pid"; got=$?
+  if [[ $got -eq 0 ]] && grep -qF "$second  status: RUNNING -> DISCONNECTED" "$work/watch"; then echo "ok   watch-no-push"
+  else echo "FAIL watch-no-push: exit $got, $(cat "$work/watch" "$work/watch.err")"; failures=$((failures + 1)); fi
+fi
+# push: polls 30 s apart, so a change printed within seconds came through /user/stream. The stream may open
+# after the header line: the cloud flips once a second until the watch has printed a change (at most 10 times).
+"${runner[@]}" "$tool" --url "$good" watch --interval 30 --changes 1 > "$work/watch" 2> "$work/watch.err" &
+watch_pid=$!
+pids+=($watch_pid)
+if wait_for "$work/watch" "watching 3 clouds (push when"; then
+  for i in $(seq 1 10); do
+    if ((i % 2)); then flip=reconnect; else flip=disconnect; fi
+    "${runner[@]}" "$tool" --url "$good" "$flip" "$second" > /dev/null
+    sleep 1
+    grep -qF "$second  status: " "$work/watch" && break
+  done
+  if grep -qF "$second  status: " "$work/watch"; then wait "$watch_pid"; got=$?
+  else kill "$watch_pid" 2>/dev/null; wait "$watch_pid"; got=1; fi
+  if [[ $got -eq 0 ]]; then echo "ok   watch-push"
+  else echo "FAIL watch-push: exit $got, no change seen in 10 s: $(cat "$work/watch" "$work/watch.err")"
+    failures=$((failures + 1)); fi
 fi
 
 # exit codes

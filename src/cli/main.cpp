@@ -83,12 +83,23 @@ void report(const error_with_diagnostics& e) {
     if (!d.server_message().empty()) std::cerr << "  server said: " << d.server_message() << "\n";
 }
 
+// What the watch does, for its header line. That line comes with the first event, when the push stream may not
+// be open yet (or never: an older Pieces OS refuses it), so it says what the watch will use, not what it uses now.
+std::string watch_mode_text(const options& o) {
+    std::ostringstream text;
+    const double interval_s = std::chrono::duration<double>(o.interval).count();
+    if (o.push) text << "push when Pieces OS offers /user/stream, polling every " << interval_s << " s";
+    else text << "polling every " << interval_s << " s, push off";
+    return text.str();
+}
+
 // Prints each change the watcher reports until `max_changes` change lines were printed (or forever); a failed
 // poll is reported and the watch goes on.
 asio::awaitable<int> watch(const client& c, const options& o) {
     watcher_config cfg;
     cfg.interval = std::chrono::duration_cast<std::chrono::milliseconds>(o.interval);
     cfg.max_backoff = std::max(cfg.max_backoff, cfg.interval);
+    cfg.push = o.push;
     allocations_watcher watcher(c, cfg);
     auto sub = watcher.subscribe();
     std::size_t printed = 0;
@@ -99,8 +110,11 @@ asio::awaitable<int> watch(const client& c, const options& o) {
             continue;
         }
         if (ev.is_initial()) {
-            if (o.json) std::cout << R"({"watching":)" << ev.snapshot().iterable.size() << "}" << std::endl;
-            else std::cout << "watching " << ev.snapshot().iterable.size() << " clouds" << std::endl;
+            const auto clouds = ev.snapshot().iterable.size();
+            if (o.json)
+                std::cout << R"({"watching":)" << clouds << R"(,"push":)" << (o.push ? "true" : "false") << "}"
+                          << std::endl;
+            else std::cout << "watching " << clouds << " clouds (" << watch_mode_text(o) << ")" << std::endl;
             continue;
         }
         for (const auto& change : ev.changes()) {

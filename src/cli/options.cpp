@@ -20,7 +20,8 @@ Commands:
   disconnect ID            disconnect a cloud
   reconnect ID             reconnect a cloud
   update --file FILE       update a cloud from FILE (an AllocationCloud, JSON)
-  watch [--interval S]     poll the clouds and print each status change
+  watch [--interval S]     print each status change of the clouds, polled every S seconds and pushed
+                           where Pieces OS offers /user/stream (--no-push: polled only)
 
 Options (before or after the command):
   --url URL                Pieces OS base URL (default: discovered: the port in Pieces OS's .port.txt,
@@ -57,11 +58,13 @@ const std::map<std::string, std::string, std::less<>> command_help = {
     {"update", "usage: pieces-allocations update --file FILE [--json]\n\n"
                "Updates a cloud (POST /allocation/update); FILE holds the AllocationCloud as JSON.\n"
                "Prints the cloud it answered.\n"},
-    {"watch", "usage: pieces-allocations watch [--interval S] [--changes N] [--json]\n\n"
+    {"watch", "usage: pieces-allocations watch [--interval S] [--changes N] [--no-push] [--json]\n\n"
               "Polls the clouds every S seconds (default 2) and prints one line per change: a cloud added or\n"
-              "removed, its status, a url or a url's status. Runs until interrupted, or until N change lines\n"
-              "were printed. A failed poll is reported on stderr and the watch goes on; with --json, each\n"
-              "change is one JSON object per line.\n"},
+              "removed, its status, a url or a url's status. Where Pieces OS offers its push (the /user/stream\n"
+              "WebSocket), the watch also listens to it and polls at once when the user's cloud changed; with\n"
+              "--no-push it polls only. Runs until interrupted, or until N change lines were printed. A failed\n"
+              "poll is reported on stderr and the watch goes on; with --json, each change is one JSON object\n"
+              "per line.\n"},
 };
 
 std::optional<std::chrono::milliseconds> seconds(std::string_view text) {
@@ -96,6 +99,8 @@ parse_result parse_command_line(int argc, const char* const* argv) {
             o.json = true;
         } else if (arg == "--insecure") {
             o.insecure = true;
+        } else if (arg == "--no-push") {
+            o.push = false;
         } else if (arg == "--url" || arg == "--application-id" || arg == "--profile" || arg == "--file" ||
                    arg == "--ca-file") {
             auto v = value();

@@ -20,6 +20,7 @@ struct options {
     std::optional<std::string> cloud_file;    // update --file
     std::chrono::milliseconds interval{2000}; // watch --interval
     std::optional<std::size_t> max_changes;   // watch --changes: stop after this many change lines
+    bool push = true;                         // watch: wake on Pieces OS's /user/stream too (--no-push: poll only)
     bool json = false;
     bool help = false;
 };

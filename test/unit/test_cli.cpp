@@ -38,6 +38,24 @@ TEST_CASE("cli: options before and after the command; seconds become millisecond
     CHECK(w.opts.max_changes == 3u);
 }
 
+TEST_CASE("cli: watch uses push unless --no-push, which takes no value") {
+    const auto pushed = parse({"watch"});
+    REQUIRE(pushed.error.empty());
+    CHECK(pushed.opts.push);
+    const auto polled = parse({"watch", "--no-push", "--interval", "5"});
+    REQUIRE(polled.error.empty());
+    CHECK_FALSE(polled.opts.push);
+    CHECK(polled.opts.interval == std::chrono::milliseconds(5000));
+    CHECK(polled.opts.arguments.empty());
+    const auto before_command = parse({"--no-push", "watch", "--json"});
+    REQUIRE(before_command.error.empty());
+    CHECK(before_command.opts.command == "watch");
+    CHECK_FALSE(before_command.opts.push);
+    CHECK(parse({"watch", "--push"}).error == "unknown option --push");
+    CHECK(help_text("watch").find("--no-push") != std::string::npos);
+    CHECK(help_text("").find("--no-push") != std::string::npos);
+}
+
 TEST_CASE("cli: bad usage is named") {
     CHECK(parse({}).error == "no command");
     CHECK(parse({"frobnicate"}).error == "unknown command frobnicate");
