@@ -1,6 +1,8 @@
 // The emulator's HTTP server: Beast on loopback, over TLS when given a certificate, one coroutine per
-// connection, faults applied to the bytes.
+// connection, faults applied to the bytes; `GET /user/stream` upgraded to a WebSocket.
 #include "testing/emulator_state.hpp"
+
+#include <pieces/models/json.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -24,38 +26,69 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#if PIECES_WITH_TLS
+#include <boost/beast/websocket/ssl.hpp>  // the closing handshake's teardown over asio::ssl::stream
+#endif
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <deque>
+#include <exception>
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace pieces::testing {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 struct session {
-    explicit session(tcp::socket s) : stream(std::move(s)) {}
+    explicit session(tcp::socket s) : stream(std::move(s)), timer(stream.get_executor()) {}
     void close() {
         beast::error_code ignored;
         stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
         stream.close();
+        timer.cancel();  // closing the socket does not end a wait
     }
     beast::tcp_stream stream;
 #if PIECES_WITH_TLS
     std::optional<asio::ssl::stream<beast::tcp_stream&>> tls;
 #endif
+    asio::steady_timer timer;  // the waits of faults (latency, trickle), so that close() ends them
 };
 
 namespace {
+
+// For coroutines spawned detached: an exception is a bug, and leaves the io_context's run() instead of vanishing.
+constexpr auto rethrow = [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+};
+
+// One open /user/stream as the registry sees it: its connection's strand, and what may be done there.
+struct user_stream_link {
+    explicit user_stream_link(asio::any_io_executor ex) : executor(std::move(ex)) {}
+    user_stream_link(const user_stream_link&) = delete;
+    user_stream_link& operator=(const user_stream_link&) = delete;
+    virtual ~user_stream_link() = default;
+
+    const asio::any_io_executor executor;  // set once: read from any thread
+    // On `executor` only:
+    virtual void send(std::shared_ptr<const std::string> text) = 0;  // a text frame, after those queued
+    virtual void drop() = 0;   // the connection closed, no close frame
+    virtual void close() = 0;  // a close frame (going away), after the frames queued
+};
 
 #if PIECES_WITH_TLS
 using server_tls_context = asio::ssl::context;
@@ -150,6 +183,8 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
         acceptor.bind(ep);
         acceptor.listen(asio::socket_base::max_listen_connections);
         port = acceptor.local_endpoint().port();
+        // Set before anything is served and never again: the state calls it without a lock.
+        state.on_user_changed = [this] { user_changed(); };
     }
 
     static asio::awaitable<void> accept_loop(std::shared_ptr<impl> self) {
@@ -202,6 +237,13 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
         auto [ec, n] = co_await asio::async_write(stream, asio::buffer(bytes.data(), bytes.size()), use_tuple);
         (void)n;
         co_return !ec;
+    }
+
+    // Waits on the session's timer, which its close() cancels: stop() ends the wait as it ends the I/O.
+    static asio::awaitable<void> session_wait(session& s, std::chrono::milliseconds d) {
+        if (!s.stream.socket().is_open()) co_return;  // closed while the request was read: nothing to wait for
+        s.timer.expires_after(d);
+        co_await s.timer.async_wait(use_tuple);
     }
 
 #if PIECES_WITH_TLS
@@ -268,19 +310,23 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
                 for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
                 view.headers[name] = std::string(field.value());
             }
-            detail::reply r = self->state.handle(view);
+            const std::string_view path = view.target.substr(0, view.target.find('?'));
+            detail::reply r = view.is_get && path == "/user/stream"
+                                  ? self->state.user_stream_request(view, websocket::is_upgrade(req))
+                                  : self->state.handle(view);
             const fault& f = r.applied;
             ++served;
 
-            if (f.latency.count() > 0) {
-                asio::steady_timer t(s->stream.get_executor(), f.latency);
-                co_await t.async_wait(use_tuple);
-            }
+            if (f.latency.count() > 0) co_await session_wait(*s, f.latency);
             if (f.raw_reply) {
                 co_await write_bytes(stream, *f.raw_reply);
                 break;
             }
             if (f.close == fault::close_mode::before_reply) break;
+            if (r.status == 101) {  // the upgrade accepted: the connection is the stream's until it ends
+                co_await serve_user_stream(self, s, stream, req);
+                break;
+            }
 
             http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
             res.set(http::field::server, "pieces-os-emulator");
@@ -341,10 +387,7 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
                 bool ok = true;
                 for (std::size_t pos = 0; pos < bytes.size() && ok; pos += step) {
                     ok = co_await write_bytes(stream, std::string_view(bytes).substr(pos, step));
-                    if (ok && pos + step < bytes.size()) {
-                        asio::steady_timer t(s->stream.get_executor(), f.trickle_interval);
-                        co_await t.async_wait(use_tuple);
-                    }
+                    if (ok && pos + step < bytes.size()) co_await session_wait(*s, f.trickle_interval);
                 }
                 if (!ok) break;
             } else if (!co_await write_bytes(stream, bytes)) {
@@ -353,6 +396,148 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
             if (!keep_alive || f.close_after_reply) break;
         }
         s->close();
+    }
+
+    // A /user/stream after its upgrade: the WebSocket over the connection's stream, and the frames waiting for it.
+    // Everything here runs on the connection's strand.
+    template <class Stream>
+    struct user_stream_conn final : user_stream_link, std::enable_shared_from_this<user_stream_conn<Stream>> {
+        user_stream_conn(std::shared_ptr<impl> o, std::shared_ptr<session> sess, Stream& next)
+            : user_stream_link(sess->stream.get_executor()), owner(std::move(o)), s(std::move(sess)), ws(next) {}
+
+        void send(std::shared_ptr<const std::string> text) override {
+            if (!open || closing) return;
+            pending.push_back(std::move(text));
+            start_writing();
+        }
+        void drop() override {
+            open = false;
+            pending.clear();
+            s->close();  // the pending read and write fail: the stream ends
+        }
+        void close() override {
+            if (!open || closing) return;
+            closing = true;
+            start_writing();
+        }
+        void ended() {  // the read ended: nothing more is written
+            open = false;
+            pending.clear();
+        }
+
+        void start_writing() {
+            if (writing) return;
+            writing = true;
+            asio::co_spawn(executor, write_all(this->shared_from_this()), rethrow);
+        }
+        // The frames in order, each written whole before the next (Beast allows one write at a time), then the
+        // close frame when asked for.
+        static asio::awaitable<void> write_all(std::shared_ptr<user_stream_conn> c) {
+            while (c->open && !c->pending.empty()) {
+                const auto text = std::move(c->pending.front());
+                c->pending.pop_front();
+                auto [ec, n] = co_await c->ws.async_write(asio::buffer(*text), use_tuple);
+                (void)n;
+                if (ec) {  // the connection is gone; the pending read ends too
+                    c->ended();
+                    break;
+                }
+                ++c->owner->user_stream_frames;
+            }
+            if (c->open && c->closing) {
+                c->open = false;
+                // The client's answer completes the pending read (error::closed), which ends the stream.
+                co_await c->ws.async_close(websocket::close_code::going_away, use_tuple);
+            }
+            c->writing = false;
+        }
+
+        std::shared_ptr<impl> owner;    // its counters
+        std::shared_ptr<session> s;     // owns the stream under `ws`: declared first, destroyed last
+        websocket::stream<Stream&> ws;
+        std::deque<std::shared_ptr<const std::string>> pending;
+        bool open = true;      // false: nothing more is written (ended, dropped, broken, or the close frame sent)
+        bool closing = false;  // close() asked: the close frame follows the frames queued
+        bool writing = false;  // write_all runs
+    };
+
+    // Accepts the upgrade `req` (already read) on `stream`, sends the user's profile, then each change, until the
+    // stream ends.
+    template <class Stream>
+    static asio::awaitable<void> serve_user_stream(std::shared_ptr<impl> self, std::shared_ptr<session> s,
+                                                   Stream& stream, const http::request<http::string_body>& req) {
+        auto conn = std::make_shared<user_stream_conn<Stream>>(self, s, stream);
+        auto& ws = conn->ws;
+        s->stream.expires_never();  // the WebSocket's own timeouts rule now; Beast wants the TCP stream's off
+        ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+        ws.set_option(websocket::stream_base::decorator(
+            [](websocket::response_type& res) { res.set(http::field::server, "pieces-os-emulator"); }));
+        ws.read_message_max(1024 * 1024);
+        ws.text(true);
+        // `serve`'s buffer holds nothing after the request: the client sends no frame before our 101, so the
+        // WebSocket starts with no bytes of its own to read.
+        auto [ec] = co_await ws.async_accept(req, use_tuple);
+        if (ec) co_return;
+        self->user_stream_opened(conn);
+        beast::flat_buffer in;
+        for (;;) {  // a read always pending: Beast answers pings; a close frame, a drop or stop() ends it
+            auto [read_ec, n] = co_await ws.async_read(in, use_tuple);
+            (void)n;
+            if (read_ec) break;
+            in.consume(in.size());
+        }
+        conn->ended();
+        --self->open_user_streams;
+    }
+
+    // ---- the registry of open streams ----
+    // What reaches the streams is posted to their strands under this lock. A strand runs what is posted to it in
+    // order, so each stream gets the frames in the order of the changes.
+    template <class Act>
+    void each_user_stream_locked(const Act& act) {
+        std::erase_if(user_streams, [](const std::weak_ptr<user_stream_link>& w) { return w.expired(); });
+        for (const auto& w : user_streams) {
+            auto link = w.lock();
+            if (!link) continue;
+            const auto ex = link->executor;
+            // `link` moved in: this thread never holds the last owner, so a stream is destroyed on its strand.
+            asio::post(ex, [link = std::move(link), act] { act(*link); });
+        }
+    }
+
+    template <class Act>
+    void each_user_stream(const Act& act) {
+        std::lock_guard lock(user_streams_mutex);
+        each_user_stream_locked(act);
+    }
+
+    void send_to_user_streams(std::string text) {
+        auto shared = std::make_shared<const std::string>(std::move(text));
+        each_user_stream([shared](user_stream_link& l) { l.send(shared); });
+    }
+
+    // The state's hook, after a change of the user's cloud.
+    void user_changed() {
+        std::lock_guard lock(user_streams_mutex);
+        if (user_streams.empty()) return;
+        // Read under the lock the posts are made under: frames that follow each other carry states that do.
+        auto text = std::make_shared<const std::string>(pieces::to_json(state.user_profile()));
+        each_user_stream_locked([text](user_stream_link& l) { l.send(text); });
+    }
+
+    // On the stream's strand, its upgrade done.
+    void user_stream_opened(const std::shared_ptr<user_stream_link>& link) {
+        std::shared_ptr<const std::string> first;
+        {
+            // The profile read and the stream registered under one lock: every change comes either before the
+            // read (and is in it) or after the registration (and is posted to the strand, to run after this).
+            std::lock_guard lock(user_streams_mutex);
+            first = std::make_shared<const std::string>(pieces::to_json(state.user_profile()));
+            std::erase_if(user_streams, [](const std::weak_ptr<user_stream_link>& w) { return w.expired(); });
+            user_streams.push_back(link);
+        }
+        ++open_user_streams;
+        link->send(std::move(first));
     }
 
     void stop() {
@@ -377,6 +562,10 @@ struct emulator::impl : std::enable_shared_from_this<emulator::impl> {
     std::atomic<std::size_t> accepted{0};
     std::mutex sessions_mutex;
     std::vector<std::weak_ptr<session>> sessions;
+    std::mutex user_streams_mutex;  // taken before the state's, never after
+    std::vector<std::weak_ptr<user_stream_link>> user_streams;
+    std::atomic<std::size_t> open_user_streams{0};
+    std::atomic<std::size_t> user_stream_frames{0};
 };
 
 emulator::emulator(asio::any_io_executor ex, emulator_options opts)
@@ -397,6 +586,19 @@ void emulator::put(AllocationCloud cloud) { impl_->state.put(std::move(cloud)); 
 std::optional<AllocationCloud> emulator::find(std::string_view id) const { return impl_->state.find(id); }
 Allocations emulator::snapshot() const { return impl_->state.snapshot(); }
 bool emulator::set_cloud_status(std::string_view id, AllocationStatusEnum s) { return impl_->state.set_cloud_status(id, s); }
+
+void emulator::set_user_profile(UserProfile user) { impl_->state.set_user_profile(std::move(user)); }
+UserProfile emulator::user_profile() const { return impl_->state.user_profile(); }
+void emulator::log_out() { impl_->send_to_user_streams("User logged out."); }
+void emulator::send_user_stream_text(std::string text) { impl_->send_to_user_streams(std::move(text)); }
+void emulator::drop_user_streams() {
+    impl_->each_user_stream([](user_stream_link& l) { l.drop(); });
+}
+void emulator::close_user_streams() {
+    impl_->each_user_stream([](user_stream_link& l) { l.close(); });
+}
+std::size_t emulator::user_streams_open() const { return impl_->open_user_streams; }
+std::size_t emulator::user_stream_frames() const { return impl_->user_stream_frames; }
 
 void emulator::set_fault(endpoint e, fault f) { impl_->state.set_fault(e, std::move(f)); }
 void emulator::set_fault_all(const fault& f) {

@@ -24,10 +24,12 @@ constexpr const char* usage = R"(usage: pieces-os-emulator [options]
   --tls-key FILE    the certificate's private key (PEM)
   --tls-client-ca FILE  require client certificates issued by a CA of FILE (PEM)
   --fault SPEC      ENDPOINT:KEY=VALUE[,KEY=VALUE...], repeatable. ENDPOINT: connect, create,
-                    delete_allocation, disconnect, reconnect, snapshot, allocation_snapshot, update, all.
-                    KEY: latency_ms, status, body, close (before_reply|after_headers|mid_body),
-                    json (malformed|wrong_type), connection_close, chunked, close_after,
-                    trickle_ms, trickle_bytes, times
+                    delete_allocation, disconnect, reconnect, snapshot, allocation_snapshot, update,
+                    health, version, user_stream (the GET /user/stream WebSocket: status and body
+                    refuse the upgrade, latency_ms stalls it, close=before_reply drops it), all (the
+                    Allocations endpoints). KEY: latency_ms, status, body,
+                    close (before_reply|after_headers|mid_body), json (malformed|wrong_type),
+                    connection_close, chunked, close_after, trickle_ms, trickle_bytes, times
 Prints "listening on http://ADDRESS:PORT" (https:// with --tls-cert) once ready; stops on SIGINT or SIGTERM.
 )";
 

@@ -14,7 +14,7 @@ namespace pieces::testing {
 namespace {
 constexpr std::array<std::string_view, endpoint_count> endpoint_names{
     "connect", "create", "delete_allocation", "disconnect", "reconnect",
-    "snapshot", "allocation_snapshot", "update", "health", "version"};
+    "snapshot", "allocation_snapshot", "update", "health", "version", "user_stream"};
 }
 
 std::string_view to_string(endpoint e) noexcept { return endpoint_names[static_cast<std::size_t>(e)]; }
@@ -91,9 +91,23 @@ std::optional<AllocationCloud> posted_cloud(std::string_view body, reply& error)
 
 reply unknown_cloud(const std::string& id) { return text(500, "No allocation with id " + id + "."); }
 
+// The emulator's user until a test sets another.
+UserProfile default_user() {
+    UserProfile u;
+    u.schema = schema();
+    u.id = "5f0c2b7e-9a41-4d3c-8e26-7b1d0a9c4f58";
+    u.email = "emulator@example.org";
+    u.name = "Emulator User";
+    u.username = "emulator";
+    u.aesthetics.font.size = 14;
+    u.aesthetics.theme.dark = false;
+    return u;
+}
+
 }  // namespace
 
-emulator_state::emulator_state(bool cloud_mode) : cloud_mode_(cloud_mode), health_id_(random_uuid()) {}
+emulator_state::emulator_state(bool cloud_mode)
+    : cloud_mode_(cloud_mode), health_id_(random_uuid()), user_(default_user()) {}
 
 AllocationCloud* emulator_state::find_locked(std::string_view id) {
     auto it = std::find_if(clouds_.begin(), clouds_.end(), [&](const AllocationCloud& c) { return c.id == id; });
@@ -101,7 +115,19 @@ AllocationCloud* emulator_state::find_locked(std::string_view id) {
 }
 
 reply emulator_state::handle(const request_view& req) {
-    std::lock_guard lock(mutex_);
+    bool changed = false;
+    reply r;
+    {
+        std::lock_guard lock(mutex_);
+        const auto before = user_changes_;
+        r = handle_locked(req);
+        changed = user_changes_ != before;
+    }
+    if (changed) notify_user_changed();  // outside the lock: the hook reads the profile
+    return r;
+}
+
+reply emulator_state::handle_locked(const request_view& req) {
     last_headers_ = req.headers;
     std::optional<endpoint> which;
     reply r = route(req, which);
@@ -163,6 +189,7 @@ reply emulator_state::connect(std::string_view body) {
     std::string why;
     auto user = parse_body<UserProfile>(body, why);
     if (!user) return text(500, "Invalid UserProfile: " + why);
+    user_cloud_changed_locked(user->id);
     if (auto* c = find_locked(user->id)) {
         c->status.cloud = AllocationStatusEnum::RUNNING;
         return json(to_json(*c));
@@ -178,6 +205,7 @@ reply emulator_state::disconnect(std::string_view body) {
     auto* c = find_locked(cloud->id);
     if (!c) return unknown_cloud(cloud->id);
     c->status.cloud = AllocationStatusEnum::DISCONNECTED;
+    user_cloud_changed_locked(c->id);
     return text(200, c->id);
 }
 
@@ -189,6 +217,7 @@ reply emulator_state::reconnect(std::string_view body) {
     if (!c) return unknown_cloud(cloud->id);
     c->status.cloud = AllocationStatusEnum::RUNNING;
     c->updated = now_stamp();
+    user_cloud_changed_locked(c->id);
     return json(to_json(*c));
 }
 
@@ -199,6 +228,7 @@ reply emulator_state::update(std::string_view body) {
     auto* c = find_locked(cloud->id);
     if (!c) return unknown_cloud(cloud->id);
     *c = std::move(*cloud);
+    user_cloud_changed_locked(c->id);
     return json(to_json(*c));
 }
 
@@ -207,8 +237,9 @@ reply emulator_state::create(std::string_view body) {
     reply error;
     auto cloud = posted_cloud(body, error);
     if (!cloud) return error;
-    if (auto* c = find_locked(cloud->id)) return json(to_json(*c));
+    if (auto* c = find_locked(cloud->id)) return json(to_json(*c));  // there already: nothing changes
     clouds_.push_back(std::move(*cloud));
+    user_cloud_changed_locked(clouds_.back().id);
     return json(to_json(clouds_.back()));
 }
 
@@ -221,18 +252,27 @@ reply emulator_state::remove(std::string_view body) {
     if (it == clouds_.end()) return unknown_cloud(cloud->id);
     std::string id = it->id;
     clouds_.erase(it);
+    user_cloud_changed_locked(std::nullopt);
     return text(200, id);
 }
 
 void emulator_state::seed(const Allocations& all) {
-    std::lock_guard lock(mutex_);
-    clouds_ = all.iterable;
+    {
+        std::lock_guard lock(mutex_);
+        clouds_ = all.iterable;
+        user_cloud_changed_locked(std::nullopt);
+    }
+    notify_user_changed();
 }
 
 void emulator_state::put(AllocationCloud cloud) {
-    std::lock_guard lock(mutex_);
-    if (auto* c = find_locked(cloud.id)) *c = std::move(cloud);
-    else clouds_.push_back(std::move(cloud));
+    {
+        std::lock_guard lock(mutex_);
+        user_cloud_changed_locked(cloud.id);
+        if (auto* c = find_locked(cloud.id)) *c = std::move(cloud);
+        else clouds_.push_back(std::move(cloud));
+    }
+    notify_user_changed();
 }
 
 std::optional<AllocationCloud> emulator_state::find(std::string_view id) const {
@@ -248,11 +288,59 @@ Allocations emulator_state::snapshot() const {
 }
 
 bool emulator_state::set_cloud_status(std::string_view id, AllocationStatusEnum status) {
-    std::lock_guard lock(mutex_);
-    auto* c = find_locked(id);
-    if (!c) return false;
-    c->status.cloud = status;
+    {
+        std::lock_guard lock(mutex_);
+        auto* c = find_locked(id);
+        if (!c) return false;
+        c->status.cloud = status;
+        user_cloud_changed_locked(c->id);
+    }
+    notify_user_changed();
     return true;
+}
+
+reply emulator_state::user_stream_request(const request_view& req, bool upgrade) {
+    std::lock_guard lock(mutex_);
+    last_headers_ = req.headers;
+    const auto i = static_cast<std::size_t>(endpoint::user_stream);
+    ++counts_[i];
+    reply r = upgrade ? reply{101, {}, {}, {}} : text(426, "Upgrade required.");
+    if (!upgrade) r.applied.headers = {{"Upgrade", "websocket"}};  // a 426 names the protocol to upgrade to
+    auto f = pick_fault_locked(i);
+    if (!f) return r;
+    if (f->status != 0)  // the upgrade refused: an ordinary reply, the rest of the fault shaping it as any other
+        return {static_cast<unsigned>(f->status), "text/plain; charset=utf-8", f->body, std::move(*f)};
+    // The other settings shape a reply of ours, and an accepted upgrade is answered by the WebSocket handshake.
+    r.applied.latency = f->latency;
+    if (f->close == fault::close_mode::before_reply) r.applied.close = f->close;
+    return r;
+}
+
+void emulator_state::set_user_profile(UserProfile user) {
+    user.allocation.reset();  // filled from the store on each read
+    std::lock_guard lock(mutex_);
+    user_ = std::move(user);
+}
+
+UserProfile emulator_state::user_profile() const {
+    std::lock_guard lock(mutex_);
+    UserProfile u = user_;
+    auto it = clouds_.begin();
+    if (user_cloud_)
+        it = std::find_if(clouds_.begin(), clouds_.end(),
+                          [&](const AllocationCloud& c) { return c.id == *user_cloud_; });
+    if (it == clouds_.end()) it = clouds_.begin();  // not stored (cannot happen): the first one
+    if (it != clouds_.end()) u.allocation = *it;
+    return u;
+}
+
+void emulator_state::user_cloud_changed_locked(std::optional<std::string> id) {
+    user_cloud_ = std::move(id);
+    ++user_changes_;
+}
+
+void emulator_state::notify_user_changed() const {
+    if (on_user_changed) on_user_changed();
 }
 
 void emulator_state::set_fault(endpoint e, fault f) {

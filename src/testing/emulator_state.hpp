@@ -3,6 +3,8 @@
 
 #include <pieces/testing/emulator.hpp>
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -31,6 +33,17 @@ public:
     explicit emulator_state(bool cloud_mode);
 
     reply handle(const request_view& req);
+    /// A `GET /user/stream`: counted, its fault picked. Status 101 means "accept the upgrade" (the WebSocket
+    /// handshake answers it); any other status is an ordinary reply (426 for a request that is no upgrade, or the
+    /// fault's status). Of a fault without a status only `latency` and `close = before_reply` are kept.
+    reply user_stream_request(const request_view& req, bool upgrade);
+
+    void set_user_profile(UserProfile user);
+    UserProfile user_profile() const;  ///< with `allocation` the user's cloud
+
+    /// Called after each change of the user's cloud, outside the lock. Set once before serving, never after:
+    /// read without a lock.
+    std::function<void()> on_user_changed;
 
     void seed(const Allocations& all);
     void put(AllocationCloud cloud);
@@ -56,6 +69,10 @@ private:
     reply remove(std::string_view body);
     AllocationCloud* find_locked(std::string_view id);
     std::optional<fault> pick_fault_locked(std::size_t endpoint_index);
+    reply handle_locked(const request_view& req);
+    // The user's cloud is now this one (none: the first stored one).
+    void user_cloud_changed_locked(std::optional<std::string> id);
+    void notify_user_changed() const;
 
     mutable std::mutex mutex_;
     const bool cloud_mode_;
@@ -71,6 +88,9 @@ private:
     std::array<std::size_t, endpoint_count> counts_{};
     std::string last_id_;
     std::map<std::string, std::string> last_headers_;
+    UserProfile user_;
+    std::optional<std::string> user_cloud_;  // the stored cloud changed last; none: the first stored one
+    std::uint64_t user_changes_ = 0;         // changes of the user's cloud so far
 };
 
 }  // namespace pieces::testing::detail
