@@ -64,6 +64,7 @@ public:
     user_stream() = default;  ///< empty, as a moved-from one: `next()` throws `std::logic_error`
     /// Connects nothing yet. Throws `error_with_diagnostics` (`errc::invalid_config`) when `opts` is not usable.
     explicit user_stream(const client& c, user_stream_options opts = {});
+    /// Takes over `other`'s stream; `other` is left empty.
     user_stream(user_stream&& other) noexcept = default;
     /// Closes this stream (as `close()`), then takes over `other`'s.
     user_stream& operator=(user_stream&& other) noexcept;
