@@ -14,10 +14,11 @@
 # waking N coroutines).
 # Last push: N subscribers on one watcher, the time from a change made through the API to the last one woken,
 # with the watcher holding Pieces OS's /user/stream and without it (polling only), in the same run.
-# Usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--url URL] [--build-dir DIR]
+# Usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--watch-only] [--url URL] [--build-dir DIR]
 #   --quick          about a minute: fewer rows and requests
 #   --floor-only     the floor comparison only
 #   --https-only     the HTTPS rows only
+#   --watch-only     the watcher's fan-out and push only
 #   --url URL        poll another server instead of starting the emulator (its one body only)
 #   --build-dir DIR  use binaries already built there (default: build the release preset)
 set -euo pipefail
@@ -25,15 +26,16 @@ cd "$(dirname "$0")/.."
 source scripts/emulator_url.sh
 source scripts/official_sdk.sh
 source bench/nginx.sh
-quick=0 floor_only=0 https_only=0 url="" build_dir=""
+quick=0 floor_only=0 https_only=0 watch_only=0 url="" build_dir=""
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --floor-only) floor_only=1 ;;
     --https-only) https_only=1 ;;
+    --watch-only) watch_only=1 ;;
     --url) url=$2; shift ;;
     --build-dir) build_dir=$2; shift ;;
-    *) echo "usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--url URL] [--build-dir DIR]"; exit 2 ;;
+    *) echo "usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--watch-only] [--url URL] [--build-dir DIR]"; exit 2 ;;
   esac
   shift
 done
@@ -259,17 +261,19 @@ run_https() {
 if ((quick)); then https_rows="1:1 16:16"; else https_rows="1:1 16:16 64:64 256:64"; fi
 if ((https_only)); then run_https; exit 0; fi
 
-run_floor
-((floor_only)) && exit 0
-seed200=$(mktemp --suffix=.json)
-"$bench" --make-seed 200 "$fixtures/allocations.json" "$seed200"
-start_emulator "$fixtures/allocations.json"
-run_body 3-cloud "$server_url" "$requests" $((requests / 5))
-start_emulator "$seed200"
-# ~40x the bytes per reply: fewer requests, so the full run stays within 10 minutes
-run_body 200-cloud "$server_url" $((requests / 10)) $((requests / 50))
-rm -f "$seed200"
-run_https
+if ((!watch_only)); then
+  run_floor
+  ((floor_only)) && exit 0
+  seed200=$(mktemp --suffix=.json)
+  "$bench" --make-seed 200 "$fixtures/allocations.json" "$seed200"
+  start_emulator "$fixtures/allocations.json"
+  run_body 3-cloud "$server_url" "$requests" $((requests / 5))
+  start_emulator "$seed200"
+  # ~40x the bytes per reply: fewer requests, so the full run stays within 10 minutes
+  run_body 200-cloud "$server_url" $((requests / 10)) $((requests / 50))
+  rm -f "$seed200"
+  run_https
+fi
 
 # run_watch N INTERVAL_MS CHANGES: the three modes of watch_fanout against the 3-cloud emulator, in a table.
 run_watch() {
