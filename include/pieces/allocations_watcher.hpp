@@ -31,7 +31,8 @@ struct watcher_config {
     /// one stream, and a profile whose `allocation` differs from the last one seen starts a poll at once (one in
     /// flight at most; pushes during it make one more). The interval poll stays. A server without the stream
     /// (upgrade refused) is polled only, and asked again after `max_backoff`; a stream that ends is opened again
-    /// after the backoff of a failed poll. false: poll only.
+    /// after the backoff of a failed poll. A logout pushed is an error event (`errc::logged_out`) for every
+    /// subscriber. false: poll only.
     bool push = true;
 };
 

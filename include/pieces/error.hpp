@@ -42,7 +42,7 @@ enum class errc {
 
     // ---- the /user/stream push (appended: the values above are unchanged) ----
     stream_ended,               ///< The server ended the `/user/stream` WebSocket (a close frame, or the connection closed without one).
-    logged_out,                 ///< A `/user/stream` frame that is not JSON: Pieces OS says no user is logged in. The stream stays open.
+    logged_out,                 ///< A `/user/stream` frame that is not a JSON object: Pieces OS says no user is logged in. The stream stays open.
     upgrade_refused,            ///< The server refused the WebSocket upgrade of `/user/stream` (404 or 426: a Pieces OS without it); diagnostics carry the status.
 };
 

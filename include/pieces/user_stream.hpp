@@ -87,7 +87,7 @@ public:
     /// again).
     ///
     /// \par Errors
-    /// - `errc::logged_out`: a frame that is not JSON (the user logged out); the stream stays open.
+    /// - `errc::logged_out`: a frame that is not a JSON object (the user logged out); the stream stays open.
     /// - `errc::invalid_response`: a JSON frame that is not a `UserProfile` (diagnostics name the JSON path); the
     ///   stream stays open.
     /// - `errc::response_too_large`: a message over the client's `max_body_size`; the stream is closed.
