@@ -42,10 +42,10 @@ struct watcher_stats {
     std::uint64_t failed_polls = 0;  ///< of which failed
     std::uint64_t events = 0;        ///< events delivered to subscribers
     std::size_t subscribers = 0;     ///< subscriptions alive now
-    std::uint64_t frames = 0;        ///< `/user/stream` profiles received
+    std::uint64_t frames = 0;        ///< `/user/stream` frames received (profiles, logouts, malformed ones)
     std::uint64_t pushed_polls = 0;  ///< polls started by a pushed change (not by the interval)
-    std::uint64_t streams_opened = 0;  ///< `/user/stream` connections that delivered their first profile
-    bool stream_open = false;        ///< a `/user/stream` is open and has delivered its first profile
+    std::uint64_t streams_opened = 0;  ///< `/user/stream` connections that delivered their first frame
+    bool stream_open = false;        ///< a `/user/stream` is open and has delivered its first frame
 };
 
 namespace detail {

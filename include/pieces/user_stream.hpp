@@ -19,7 +19,9 @@ namespace pieces {
 /// How a `user_stream` keeps its connection.
 struct user_stream_options {
     /// A stream that has received nothing for half this long is pinged; one that has received nothing (not even
-    /// the pong) for this long is closed, and `next()` ends with `errc::request_timeout`. Must be > 0.
+    /// the pong) for this long is closed, and `next()` ends with `errc::request_timeout`. The stream reads only
+    /// while a `next()` is pending: call it again within this time (as `allocations_watcher` does, always), or the
+    /// pong waits unread and the stream is closed as silent, with the profiles queued behind it. Must be > 0.
     std::chrono::milliseconds keepalive{30'000};
     /// Bound on the closing handshake (our close frame, the server's answer) when the stream is closed or
     /// destroyed; past it the connection is dropped. Must be > 0.
@@ -96,7 +98,9 @@ public:
     ///   without the stream; diagnostics carry the status and body).
     /// - `errc::request_timeout`: the opening handshake did not complete within `request_timeout` (or the
     ///   connection within `connect_timeout`), or the open stream was silent for `keepalive`.
-    /// - `errc::connection_failed`, `errc::tls_handshake_failed`, `errc::tls_certificate_rejected`: as for requests.
+    /// - `errc::connection_failed`, `errc::connection_closed` (the server closed the connection before answering
+    ///   the upgrade), `errc::tls_handshake_failed`, `errc::tls_certificate_rejected`, `errc::malformed_http`: as
+    ///   for requests; a WebSocket handshake the server got wrong ends with Beast's code.
     /// - `errc::client_closed`: the client is gone. `operation_aborted`: cancelled or closed.
     ///   `already_started`: another `next()` is pending.
     template <boost::asio::completion_token_for<void(boost::system::error_code, UserProfile)> Token =

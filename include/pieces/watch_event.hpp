@@ -1,4 +1,5 @@
-// What an `allocations_watcher` subscriber receives: the changes since the snapshot it last saw, or a failed poll.
+// What an `allocations_watcher` subscriber receives: the changes since the snapshot it last saw, or a failed poll
+// (or a logout pushed).
 #pragma once
 
 #include <pieces/allocation_changes.hpp>
@@ -25,14 +26,15 @@ struct watch_delta;     // the changes between two snapshots, or a failure, shar
 /// A change event: `changes()` is everything that changed since the snapshot this subscriber last saw (not
 /// empty; in a subscription's first event, every cloud as `cloud_added`, and that first event comes even when
 /// there are no clouds), `snapshot()` the newest snapshot. An error event: `error()` is set, and says, with
-/// `error_diagnostics()`, why the newest poll failed; `snapshot()` is the last good one (empty before any).
+/// `error_diagnostics()`, why the newest poll failed (or, `errc::logged_out`, that Pieces OS pushed a logout);
+/// `snapshot()` is the last good one (empty before any).
 ///
 /// Thread-safety: a value; distinct objects may be used concurrently, and a `const` one from any thread.
 class watch_event {
 public:
     watch_event() = default;  ///< an empty change event (no changes, an empty snapshot)
 
-    /// Set when the event reports a failed poll.
+    /// Set when the event reports a failed poll, or `errc::logged_out` when Pieces OS pushed a logout.
     const boost::system::error_code& error() const noexcept;
     /// The failed poll's diagnostics (HTTP status, server text, attempts); empty for a change event.
     const diagnostics& error_diagnostics() const noexcept;

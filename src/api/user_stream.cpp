@@ -133,8 +133,8 @@ public:
     // The public object's end (or close()): a pending next() aborted, the connection closed with a close frame.
     void close() {
         asio::dispatch(strand_, [self = shared_from_this()] {
-            if (self->pending_) self->finish(asio::error::operation_aborted);
             self->drop_connection(true);
+            if (self->pending_) self->finish(asio::error::operation_aborted);
         });
     }
 
@@ -149,8 +149,8 @@ private:
             asio::post(strand, [w = impl, call = call] {
                 auto self = w.lock();
                 if (!self || !self->pending_ || self->pending_call_ != call) return;
-                self->finish(asio::error::operation_aborted);
                 self->drop_connection(false);
+                self->finish(asio::error::operation_aborted);
             });
         }
     };
@@ -162,11 +162,11 @@ private:
         if (transport_->closed) return finish(errc::client_closed, "the client was closed: the stream connects no more");
         conn_ = std::make_shared<ws_connection>(strand_, transport_->tls.get());
         open_ = false;
-        timed_out_ = false;
         const auto gen = ++generation_;
         const auto& cfg = transport_->config();
         started_ = std::chrono::steady_clock::now();
-        arm_deadline(std::min(cfg.pool.connect_timeout, cfg.request_timeout), gen);
+        arm_deadline(std::min(cfg.pool.connect_timeout, cfg.request_timeout),
+                     cfg.pool.connect_timeout < cfg.request_timeout ? "pool.connect_timeout" : "request_timeout", gen);
         const auto& url = transport_->url();
         conn_->resolver.async_resolve(
             url.host, std::to_string(url.port),
@@ -188,12 +188,13 @@ private:
 
     // The deadline of the opening: past it everything pending on the connection is aborted, and the abort is
     // reported as request_timeout.
-    void arm_deadline(std::chrono::milliseconds from_start, std::uint64_t gen) {
+    void arm_deadline(std::chrono::milliseconds from_start, const char* limit, std::uint64_t gen) {
+        deadline_limit_ = limit;
         deadline_.expires_at(started_ + from_start);
         deadline_.async_wait([self = shared_from_this(), gen](error_code ec) {
             if (ec || !self->current(gen) || self->open_) return;
-            self->timed_out_ = true;
-            self->conn_->abort();
+            // Ended here, not by the aborted step's handler: a step that succeeded just before is stale now too.
+            self->fail_with(errc::request_timeout, self->timeout_detail());
         });
     }
 
@@ -208,7 +209,6 @@ private:
                 asio::bind_executor(strand_, [self = shared_from_this(), c = conn_, gen](error_code ec) {
                     if (!self->current(gen)) return;
                     if (ec) {
-                        if (self->timed_out_) return self->fail_with(errc::request_timeout, self->timeout_detail());
                         auto* ws = std::get_if<tls_socket>(&*c->socket);
                         const auto r = tls_handshake_outcome(ec, ws->next_layer().native_handle(),
                                                              *self->transport_->tls, self->transport_->url());
@@ -224,7 +224,7 @@ private:
 
     void upgrade(std::uint64_t gen) {
         const auto& cfg = transport_->config();
-        arm_deadline(cfg.request_timeout, gen);  // connected: the rest of the request's deadline
+        arm_deadline(cfg.request_timeout, "request_timeout", gen);  // connected: the rest of the request's deadline
         conn_->visit([&](auto& ws) {
             // Our own deadline bounds the opening; Beast's timeouts take over once the stream is open.
             websocket::stream_base::timeout none{};
@@ -250,7 +250,6 @@ private:
     }
 
     void upgrade_failed(const error_code& ec) {
-        if (timed_out_) return fail_with(errc::request_timeout, timeout_detail());
         if (ec == websocket::error::upgrade_declined) {  // any status but 101 (the response is read whole)
             const auto status = conn_->upgrade.result_int();
             if (diag_) {
@@ -321,9 +320,10 @@ private:
         } else if (ec == beast::error::timeout) {
             code = errc::request_timeout;
             detail = "/user/stream was silent (not even a pong) for user_stream_options::keepalive";
-        } else if (ec == asio::error::operation_aborted) {
-            code = ec;
-        } else if (is_closed_error(ec) || ec == beast::http::error::end_of_stream) {
+        } else if (is_closed_error(ec) || ec == beast::http::error::end_of_stream ||
+                   ec == asio::error::operation_aborted) {
+            // operation_aborted here is Beast's, never ours (ours are stale by their generation): an operation of
+            // its own (a keepalive ping) met the failure first, and the read is told to stop.
             code = errc::stream_ended;
             detail = transport_->url().host_header + " closed /user/stream without a close frame";
         } else {
@@ -346,13 +346,9 @@ private:
 
     // ---- ending ----
 
-    std::string timeout_detail() const {
-        return "opening /user/stream took longer than " +
-               std::string(open_ ? "request_timeout" : "pool.connect_timeout or request_timeout");
-    }
+    std::string timeout_detail() const { return std::string("opening /user/stream took longer than ") + deadline_limit_; }
 
     void fail_connect(const error_code& ec, errc code, std::string detail) {
-        if (timed_out_) return fail_with(errc::request_timeout, timeout_detail());
         if (ec == asio::error::operation_aborted) return fail_with(ec, {});
         if (ec == beast::error::timeout) return fail_with(errc::request_timeout, timeout_detail());
         fail_with(code, std::move(detail));
@@ -388,8 +384,10 @@ private:
         asio::get_associated_cancellation_slot(h).clear();
         auto work = std::move(work_);
         auto ex = work;
-        completion_poster::dispatch(std::move(ex), [h = std::move(h), work = std::move(work), ec,
-                                                    p = std::move(profile)]() mutable { std::move(h)(ec, std::move(p)); });
+        // Posted, never run here: the handler may call next() again, which must not run inside this step (on the
+        // strand, with the old connection not yet let go) nor inside its own initiating call.
+        completions_.post(std::move(ex), [h = std::move(h), work = std::move(work), ec,
+                                          p = std::move(profile)]() mutable { std::move(h)(ec, std::move(p)); });
     }
 
     // Never inside the initiating call.
@@ -413,7 +411,7 @@ private:
     std::uint64_t generation_ = 0;
     std::chrono::steady_clock::time_point started_{};
     bool open_ = false;
-    bool timed_out_ = false;
+    const char* deadline_limit_ = "request_timeout";  // the setting the deadline armed now comes from
     std::optional<next_handler> pending_;
     asio::any_completion_executor work_;
     diagnostics* diag_ = nullptr;

@@ -107,7 +107,7 @@ public:
             }
             self->link(*s);
             self->apply(self->core_.on_subscribers(self->count_, clock_type::now()));
-            self->apply_push(self->push_.on_subscribers(self->count_));
+            self->apply_push(self->push_.on_subscribers(self->count_, clock_type::now()));
         });
     }
 
@@ -118,7 +118,7 @@ public:
             if (!s->is_linked()) return;
             self->unlink(*s);
             self->apply(self->core_.on_subscribers(self->count_, clock_type::now()));
-            self->apply_push(self->push_.on_subscribers(self->count_));
+            self->apply_push(self->push_.on_subscribers(self->count_, clock_type::now()));
         });
     }
 
@@ -241,7 +241,14 @@ private:
             }
         }
         if (!ec) {
-            if (push_.on_profile(profile.allocation)) pushed();
+            switch (push_.on_profile(profile.allocation)) {
+            case push_core::profile_news::same: break;
+            case push_core::profile_news::changed: pushed(); break;
+            case push_core::profile_news::first:  // compared with the snapshot of the poll that runs with it
+                check_first_profile_ = true;
+                if (!core_.polling()) check_first_profile();
+                break;
+            }
             return read_stream();
         }
         if (ec == errc::logged_out) {
@@ -259,6 +266,15 @@ private:
         stream_open = false;
         ++stream_gen_;
         apply_push(push_.on_ended(ec, now));
+    }
+
+    // The first profile against the newest snapshot: a change between the poll's answer and the stream's start
+    // would be seen at the interval poll only.
+    void check_first_profile() {
+        const Allocations* newest = core_.newest_allocations();
+        if (!newest) return;  // no good poll yet: the next one answers, and the check waits for it
+        check_first_profile_ = false;
+        if (push_.differs_from(*newest)) pushed();
     }
 
     void pushed() {
@@ -334,6 +350,7 @@ private:
         }
         if (next.step == watch_core::poll_step::poll_now) ++pushed_polls;  // only a push's follow-up polls at once
         apply(next);
+        if (!ec && check_first_profile_ && !core_.polling()) check_first_profile();
         wake_waiting();
     }
 
@@ -374,6 +391,7 @@ private:
     std::uint64_t retry_gen_ = 0;
     std::uint64_t stream_gen_ = 0;  // names the stream held: a completion of one closed since is ignored
     bool fresh_stream_ = false;     // the stream held has not delivered a frame yet
+    bool check_first_profile_ = false;  // the first profile ever waits for a successful poll to be compared with
     bool in_flight_ = false;
     bool closed_ = false;
 };

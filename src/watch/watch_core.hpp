@@ -91,6 +91,10 @@ public:
     /// The stream said the user logged out: an event for every subscriber, carrying `ec` (no poll; the next
     /// profile pushed, or the interval poll, brings the state again). Unlike a failed poll it backs nothing off.
     void on_logged_out(boost::system::error_code ec, diagnostics d, time_point now);
+    /// A poll is in flight.
+    bool polling() const noexcept { return in_flight_; }
+    /// The newest snapshot's clouds (null before the first successful poll).
+    const Allocations* newest_allocations() const noexcept { return newest_ ? &newest_->allocations : nullptr; }
 
     /// The wait before the next poll: the interval, or after `failures` failed polls in a row a draw from
     /// [b/2, b], b = min(max_backoff, interval * 2^failures).

@@ -7,6 +7,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/post.hpp>
 
 #include <string>
 #include <vector>
@@ -235,6 +236,49 @@ TEST_CASE("user_stream: cancellation, close, a second next() at once, an empty o
         s.close();
         run_until(f.ioc, [&] { return done && f.emu.user_streams_open() == 0; });
         CHECK(got == asio::error::operation_aborted);
+    }
+    SECTION("a next() asked for from the handler of the one close() or a cancellation ended connects again") {
+        const bool by_close = GENERATE(true, false);
+        asio::cancellation_signal sig;
+        error_code first, second;
+        bool second_done = false;
+        UserProfile got;
+        s.next(asio::bind_cancellation_slot(sig.slot(), [&](error_code ec, UserProfile) {
+            first = ec;
+            s.next([&](error_code ec2, UserProfile p) {
+                second = ec2;
+                got = std::move(p);
+                second_done = true;
+            });
+        }));
+        f.ioc.restart();
+        f.ioc.poll();
+        if (by_close) s.close();
+        else sig.emit(asio::cancellation_type::terminal);
+        run_until(f.ioc, [&] { return second_done; });
+        CHECK(first == asio::error::operation_aborted);
+        CHECK(second == error_code{});
+        CHECK(got == f.emu.user_profile());
+        CHECK(f.emu.requests(endpoint::user_stream) == 2);
+    }
+    SECTION("the client gone: client_closed, never inside the call") {
+        s.close();
+        f.cli.reset();
+        bool inside = false, done = false, completed_inside = false;
+        error_code got;
+        // From a thread running the io_context, where a dispatch to an idle strand runs at once.
+        asio::post(f.ioc, [&] {
+            inside = true;
+            s.next([&](error_code ec, UserProfile) {
+                got = ec;
+                completed_inside = inside;
+                done = true;
+            });
+            inside = false;
+        });
+        run_until(f.ioc, [&] { return done; });
+        CHECK(got == errc::client_closed);
+        CHECK_FALSE(completed_inside);
     }
     SECTION("a second next() while one is pending: already_started; the first one goes on") {
         error_code first, second;

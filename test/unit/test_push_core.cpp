@@ -16,6 +16,7 @@ using namespace pieces::detail;
 using namespace std::chrono_literals;
 using stream_step = push_core::stream_step;
 using poll_step = watch_core::poll_step;
+using news = push_core::profile_news;
 
 namespace {
 
@@ -33,15 +34,15 @@ AllocationCloud cloud(AllocationStatusEnum s) {
 
 TEST_CASE("push core: the stream is held while there are subscribers") {
     auto p = make_push();
-    CHECK(p.on_subscribers(1).step == stream_step::open);
+    CHECK(p.on_subscribers(1, t0).step == stream_step::open);
     CHECK(p.holding());
-    CHECK(p.on_subscribers(5).step == stream_step::none);  // one stream whatever the number
-    CHECK(p.on_subscribers(0).step == stream_step::close);
+    CHECK(p.on_subscribers(5, t0).step == stream_step::none);  // one stream whatever the number
+    CHECK(p.on_subscribers(0, t0).step == stream_step::close);
     CHECK_FALSE(p.holding());
-    CHECK(p.on_subscribers(0).step == stream_step::none);
-    CHECK(p.on_subscribers(1).step == stream_step::open);
+    CHECK(p.on_subscribers(0, t0).step == stream_step::none);
+    CHECK(p.on_subscribers(1, t0).step == stream_step::open);
     SECTION("an end reported after we closed it changes nothing") {
-        CHECK(p.on_subscribers(0).step == stream_step::close);
+        CHECK(p.on_subscribers(0, t0).step == stream_step::close);
         CHECK(p.on_ended(errc::stream_ended, t0).step == stream_step::none);
         CHECK(p.on_retry_due().step == stream_step::none);
     }
@@ -49,35 +50,60 @@ TEST_CASE("push core: the stream is held while there are subscribers") {
 
 TEST_CASE("push core: a profile is news when its allocation differs from the last one seen") {
     auto p = make_push();
-    REQUIRE(p.on_subscribers(1).step == stream_step::open);
+    REQUIRE(p.on_subscribers(1, t0).step == stream_step::open);
     const auto running = cloud(AllocationStatusEnum::RUNNING);
     const auto down = cloud(AllocationStatusEnum::DISCONNECTED);
-    CHECK_FALSE(p.on_profile(running));  // the first one ever: the starting point
-    CHECK_FALSE(p.on_profile(running));  // the profile changed elsewhere (a name), the cloud did not
-    CHECK(p.on_profile(down));
-    CHECK_FALSE(p.on_profile(down));
-    CHECK(p.on_profile(std::nullopt));  // the cloud went
-    CHECK(p.on_profile(running));
+    CHECK(p.on_profile(running) == news::first);  // compared with a snapshot instead (below)
+    CHECK(p.on_profile(running) == news::same);   // the profile changed elsewhere (a name), the cloud did not
+    CHECK(p.on_profile(down) == news::changed);
+    CHECK(p.on_profile(down) == news::same);
+    CHECK(p.on_profile(std::nullopt) == news::changed);  // the cloud went
+    CHECK(p.on_profile(running) == news::changed);
     SECTION("the stream reopened: its first profile is compared with the last one of the old stream") {
         CHECK(p.on_ended(errc::stream_ended, t0).step == stream_step::wait);
         CHECK(p.on_retry_due().step == stream_step::open);
-        CHECK_FALSE(p.on_profile(running));
+        CHECK(p.on_profile(running) == news::same);
         CHECK(p.on_ended(errc::stream_ended, t0).step == stream_step::wait);
         CHECK(p.on_retry_due().step == stream_step::open);
-        CHECK(p.on_profile(down));  // changed while no stream was held
+        CHECK(p.on_profile(down) == news::changed);  // changed while no stream was held
     }
     SECTION("a logout is news once; the profile after it is news even when the same") {
         CHECK(p.on_logged_out());
         CHECK_FALSE(p.on_logged_out());
-        CHECK(p.on_profile(running));
-        CHECK_FALSE(p.on_profile(running));
+        CHECK(p.on_profile(running) == news::changed);
+        CHECK(p.on_profile(running) == news::same);
+    }
+}
+
+TEST_CASE("push core: the first profile ever is compared with the snapshot of the poll that runs with it") {
+    auto all = from_json<Allocations>(pieces_test::read_fixture("allocations.json"));
+    auto p = make_push();
+    REQUIRE(p.on_subscribers(1, t0).step == stream_step::open);
+    const auto& first_cloud = all.iterable.at(0);
+    REQUIRE(p.on_profile(first_cloud) == news::first);
+    CHECK_FALSE(p.differs_from(all));  // the poll answered the same state
+    SECTION("the cloud changed between the poll's answer and the stream's start") {
+        auto changed = first_cloud;
+        changed.status.cloud = AllocationStatusEnum::DISCONNECTED;
+        REQUIRE(p.on_profile(changed) == news::changed);
+        CHECK(p.differs_from(all));
+    }
+    SECTION("the cloud is not in the snapshot") {
+        all.iterable.erase(all.iterable.begin());
+        CHECK(p.differs_from(all));
+    }
+    SECTION("a profile without a cloud says nothing about the snapshot") {
+        auto q = make_push();
+        REQUIRE(q.on_subscribers(1, t0).step == stream_step::open);
+        REQUIRE(q.on_profile(std::nullopt) == news::first);
+        CHECK_FALSE(q.differs_from(all));
     }
 }
 
 TEST_CASE("push core: after the stream ended, when to try again") {
     SECTION("refused upgrade (an older Pieces OS): after max_backoff, again and again") {
         auto p = make_push();
-        REQUIRE(p.on_subscribers(1).step == stream_step::open);
+        REQUIRE(p.on_subscribers(1, t0).step == stream_step::open);
         for (int i = 0; i < 3; ++i) {
             const auto a = p.on_ended(errc::upgrade_refused, t0);
             CHECK(a.step == stream_step::wait);
@@ -87,7 +113,7 @@ TEST_CASE("push core: after the stream ended, when to try again") {
     }
     SECTION("dropped or failed: the backoff of failed polls, doubling, reset by a profile") {
         auto p = make_push();
-        REQUIRE(p.on_subscribers(1).step == stream_step::open);
+        REQUIRE(p.on_subscribers(1, t0).step == stream_step::open);
         std::vector<push_core::duration> waits;
         for (int i = 0; i < 4; ++i) {
             const auto a = p.on_ended(i % 2 ? errc::connection_failed : errc::stream_ended, t0);
@@ -103,19 +129,24 @@ TEST_CASE("push core: after the stream ended, when to try again") {
         const auto a = p.on_ended(errc::stream_ended, t0);
         CHECK((a.until - t0 >= 1000ms && a.until - t0 <= 2000ms));
     }
-    SECTION("the last subscriber leaves while waiting: the wait is cancelled, and a new one opens at once") {
+    SECTION("the last subscriber leaves while waiting: the timer is let go, but a new one waits for the same time") {
         auto p = make_push();
-        REQUIRE(p.on_subscribers(1).step == stream_step::open);
+        REQUIRE(p.on_subscribers(1, t0).step == stream_step::open);
         REQUIRE(p.on_ended(errc::upgrade_refused, t0).step == stream_step::wait);
-        CHECK(p.on_subscribers(0).step == stream_step::cancel_wait);
+        CHECK(p.on_subscribers(0, t0).step == stream_step::cancel_wait);
         CHECK(p.on_retry_due().step == stream_step::none);
-        CHECK(p.on_subscribers(1).step == stream_step::open);
+        const auto back = p.on_subscribers(1, t0 + 1s);  // subscriptions that come and go ask no sooner
+        CHECK(back.step == stream_step::wait);
+        CHECK(back.until == t0 + 8000ms);
+        CHECK(p.on_retry_due().step == stream_step::open);
+        CHECK(p.on_subscribers(0, t0 + 9s).step == stream_step::close);
+        CHECK(p.on_subscribers(1, t0 + 9s).step == stream_step::open);  // the wait is over
     }
     SECTION("a subscriber more while waiting: the wait stands") {
         auto p = make_push();
-        REQUIRE(p.on_subscribers(1).step == stream_step::open);
+        REQUIRE(p.on_subscribers(1, t0).step == stream_step::open);
         REQUIRE(p.on_ended(errc::upgrade_refused, t0).step == stream_step::wait);
-        CHECK(p.on_subscribers(2).step == stream_step::none);
+        CHECK(p.on_subscribers(2, t0).step == stream_step::none);
         CHECK(p.on_retry_due().step == stream_step::open);
     }
 }
