@@ -223,9 +223,12 @@ private:
     void read_stream() {
         const auto gen = stream_gen_;
         auto diag = std::make_shared<diagnostics>();
-        stream_->next(*diag, asio::bind_executor(strand_, [self = shared_from_this(), gen, diag](
+        // Weak: the stream is ours (stream_), so a strong reference in its pending handler would be a cycle, never
+        // broken when the io_context is destroyed before the handler runs.
+        stream_->next(*diag, asio::bind_executor(strand_, [weak = weak_from_this(), gen, diag](
                                                               error_code ec, UserProfile profile) {
-            if (gen != self->stream_gen_ || self->closed_) return;  // a stream we closed since
+            auto self = weak.lock();
+            if (!self || gen != self->stream_gen_ || self->closed_) return;  // gone, or a stream we closed since
             self->on_stream(ec, std::move(profile), std::move(*diag));
         }));
     }
