@@ -2,7 +2,9 @@
 # First the floor: nginx (one worker, pinned to its own core, not the bottleneck) serving the 3-cloud body (and
 # then the 200-cloud body at 16 connections), polled by the hand-written Beast client (bench/floor_client.hpp) and
 # by ours, C requests in flight on C connections, 5 pairs of runs: ours/floor for requests/s and CPU per request,
-# each the median of the pairs' ratios.
+# each the median of the pairs' ratios. With --peers, the same runs also poll nginx with the Rust and Go peers
+# (bench/peers/, built offline from Debian's packages) and wrk, each run right after ours: ours/peer for
+# requests/s and CPU per request, the median of those pairs; the medians go to bench/peers.csv in the build dir.
 # Then the snapshot-polling benchmark against the emulator as a separate process (pinned to another core
 # than the client when two are available), with the 3-cloud fixture and a 200-cloud body, and its peers on
 # the same server, body and P: the official TypeScript SDK on node, and wrk (the machine's HTTP limit).
@@ -14,9 +16,10 @@
 # waking N coroutines).
 # Last push: N subscribers on one watcher, the time from a change made through the API to the last one woken,
 # with the watcher holding Pieces OS's /user/stream and without it (polling only), in the same run.
-# Usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--watch-only] [--url URL] [--build-dir DIR]
+# Usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--watch-only] [--peers] [--url URL] [--build-dir DIR]
 #   --quick          about a minute: fewer rows and requests
 #   --floor-only     the floor comparison only
+#   --peers          the Rust and Go peers (and wrk) in the floor comparison
 #   --https-only     the HTTPS rows only
 #   --watch-only     the watcher's fan-out and push only
 #   --url URL        poll another server instead of starting the emulator (its one body only)
@@ -26,21 +29,24 @@ cd "$(dirname "$0")/.."
 source scripts/emulator_url.sh
 source scripts/official_sdk.sh
 source bench/nginx.sh
-quick=0 floor_only=0 https_only=0 watch_only=0 url="" build_dir=""
+quick=0 floor_only=0 https_only=0 watch_only=0 peers=0 url="" build_dir=""
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --floor-only) floor_only=1 ;;
     --https-only) https_only=1 ;;
     --watch-only) watch_only=1 ;;
+    --peers) peers=1 ;;
     --url) url=$2; shift ;;
     --build-dir) build_dir=$2; shift ;;
-    *) echo "usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--watch-only] [--url URL] [--build-dir DIR]"; exit 2 ;;
+    *) echo "usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--watch-only] [--peers] [--url URL]" \
+            "[--build-dir DIR]"; exit 2 ;;
   esac
   shift
 done
 if [[ -z "$build_dir" ]]; then
-  scripts/deps.sh --with-node --with-wrk --with-nginx --with-valgrind
+  if ((peers)); then scripts/deps.sh --with-node --with-wrk --with-nginx --with-valgrind --with-peers
+  else scripts/deps.sh --with-node --with-wrk --with-nginx --with-valgrind; fi
   cmake --preset release >/dev/null
   cmake --build --preset release --target snapshot_polling watch_fanout pieces-os-emulator >/dev/null
   build_dir=build/release
@@ -94,6 +100,52 @@ wrk_row() {
   rm -f "$out" "$cpu"
 }
 
+# build_peers: the Rust and Go peers of bench/peers/ built into $work, offline from Debian's packages
+# (scripts/deps.sh --with-peers): cargo with crates-io replaced by the directory of Debian's crates, go with no
+# module to fetch; each rebuilds only what changed. Sets rust_peer and go_peer to the binaries, or to "" when
+# the toolchain is missing.
+build_peers() {
+  local dir cargo=cargo
+  dir=$(realpath -m "$work")
+  rust_peer="" go_peer=""
+  # Debian's cargo where there is one: the packaged crates are the ones its rustc is known to build
+  if [[ -x /usr/bin/cargo ]]; then cargo=/usr/bin/cargo; fi
+  if command -v "$cargo" >/dev/null && compgen -G "/usr/share/cargo/registry/hyper-0.14.*" >/dev/null; then
+    mkdir -p "$dir/cargo-home"
+    # a CARGO_HOME of its own: this configuration, and nothing of the user's
+    cat > "$dir/cargo-home/config.toml" <<'TOML'
+[source.crates-io]
+replace-with = "debian"
+[source.debian]
+directory = "/usr/share/cargo/registry"
+[net]
+offline = true
+TOML
+    CARGO_HOME=$dir/cargo-home "$cargo" build --release --offline --quiet --manifest-path bench/peers/rust/Cargo.toml \
+      --target-dir "$dir/rust-target"
+    rust_peer=$dir/rust-target/release/pieces-peer-rust
+  else
+    echo "Rust peer skipped: cargo or Debian's crates missing (scripts/deps.sh --with-peers)"
+  fi
+  if command -v go >/dev/null; then
+    # no module to fetch (GOPROXY=off makes sure); the build cache under the build dir
+    (cd bench/peers/go && GOCACHE=$dir/go-cache GOPATH=$dir/gopath GOPROXY=off GOTOOLCHAIN=local \
+       go build -o "$dir/pieces-peer-go" .)
+    go_peer=$dir/pieces-peer-go
+  else
+    echo "Go peer skipped: go missing (scripts/deps.sh --with-peers)"
+  fi
+}
+
+# peer_rows URL C N: the Rust and Go peers (those built) for N requests and wrk (if there) for wrk_seconds, each
+# with C requests in flight on C connections, pinned as ours; each prints a row in snapshot_polling's CSV columns.
+peer_rows() {
+  if [[ -n "$rust_peer" ]]; then "${client_pin[@]}" "$rust_peer" "$1" "$2" "$3"; fi
+  # one thread runs the goroutines, as one runs ours
+  if [[ -n "$go_peer" ]]; then GOMAXPROCS=1 "${client_pin[@]}" "$go_peer" "$1" "$2" "$3"; fi
+  if command -v wrk >/dev/null; then wrk_row "$1" "$2" "$2"; fi
+}
+
 # table FILE: the rows of FILE (CSV, grouped by P and pool) in columns, each peer followed by ours as a
 # ratio to it (ours / peer: above 1 is more requests/s, or more latency, CPU and memory).
 table() {
@@ -130,11 +182,16 @@ floor_rows() {
   echo "== floor: nginx serving the $clouds-cloud body ($(wc -c < "$body") B) at $nginx_url; C requests in flight on C"
   echo "   connections, N=$n per run, $runs runs each, floor and ours alternating (floor: hand-written Beast"
   echo "   loop, DOM parse; ratios: the median of each run's ours over the floor run just before it)"
+  if ((peers)); then
+    echo "   after ours in each run: the Rust and Go peers (N=$n) and wrk (${wrk_seconds} s) on C connections (ours/peer:"
+    echo "   the median of each run's ours over the peer's run just after it)"
+  fi
   csv=$(mktemp)
   for c in $rows; do
     for run in $(seq 1 "$runs"); do
       "${client_pin[@]}" "$bench" --url "$nginx_url" --rows "$c:$c" --requests "$n" --floor --csv | tail -n 1 >> "$csv"
       "${client_pin[@]}" "$bench" --url "$nginx_url" --rows "$c:$c" --requests "$n" --csv | tail -n 1 >> "$csv"
+      if ((peers)); then peer_rows "$nginx_url" "$c" "$n" >> "$csv"; fi
     done
   done
   if [[ " $rows " == *" 16 "* && " $rows " == *" 256 "* ]]; then
@@ -173,7 +230,45 @@ floor_rows() {
         ours_cpu[c] = median(oc[c]) }
       if ((16 in ours_cpu) && (256 in ours_cpu))
         printf "ours: CPU per request at 256 connections / at 16, from the rows above (not paired): %.2f\n", ours_cpu[256] / ours_cpu[16] }' "$csv"
+  if ((peers)); then peers_table "$clouds" "$csv"; fi
   rm -f "$csv"
+}
+
+# peers_table CLOUDS FILE: the floor runs of FILE (floor, ours and the peers at each C) per C and client: the
+# medians of the runs, and ours over the client as the median of the pairs (the floor run with the ours run
+# after it, ours with each peer run after it); the medians also appended to $peers_csv.
+peers_table() {
+  awk -F, -v clouds="$1" -v out="$peers_csv" "$awk_median"'
+    function add(list, v) { return v == "-" || v == "" ? list : list " " v }
+    function med(list, format) { return list == "" ? "-" : sprintf(format, median(list)) }
+    function ratio(a, b) { return a == "-" || b == "-" || b + 0 == 0 ? "" : a / b }
+    {
+      c = $2; who = $1
+      if (!(c in seen)) { seen[c] = 1; order[++rows] = c }
+      k = c SUBSEP who; present[k] = 1
+      rps[k] = add(rps[k], $5); cpu[k] = add(cpu[k], $10)
+      p50[k] = add(p50[k], $6); p99[k] = add(p99[k], $8); rss[k] = add(rss[k], $13)
+      if (who == "floor") { floor_rps = $5; floor_cpu = $10; next }
+      if (who == "ours") {
+        ours_rps = $5; ours_cpu = $10
+        f = c SUBSEP "floor"
+        rr[f] = add(rr[f], ratio(ours_rps, floor_rps)); cr[f] = add(cr[f], ratio(ours_cpu, floor_cpu))
+        next }
+      rr[k] = add(rr[k], ratio(ours_rps, $5)); cr[k] = add(cr[k], ratio(ours_cpu, $10))
+    }
+    END {
+      split("floor ours rust go wrk", clients, " ")
+      printf "%-6s%-8s%-11s%-11s%-12s%-11s%-9s%-9s%s\n", "C", "client", "req/s", "ours/this", "CPU us/rq",
+             "ours/this", "p50 us", "p99 us", "peak RSS kB"
+      for (i = 1; i <= rows; ++i)
+        for (j = 1; j <= 5; ++j) {
+          c = order[i]; who = clients[j]; k = c SUBSEP who
+          if (!(k in present)) continue
+          printf "%-6s%-8s%-11s%-11s%-12s%-11s%-9s%-9s%s\n", c, who, med(rps[k], "%.0f"), med(rr[k], "%.2f"),
+                 med(cpu[k], "%.2f"), med(cr[k], "%.2f"), med(p50[k], "%.0f"), med(p99[k], "%.0f"), med(rss[k], "%.0f")
+          printf "%s,%s,%s,%s,%s\n", who, c, clouds, med(rps[k], "%.0f"), med(cpu[k], "%.2f") >> out
+        }
+    }' "$2"
 }
 
 run_floor() {
@@ -183,6 +278,12 @@ run_floor() {
     return 0
   fi
   mkdir -p "$floor_work"
+  if ((peers)); then
+    mkdir -p "$work"
+    build_peers
+    peers_csv=$(realpath -m "$build_dir/bench/peers.csv")
+    echo "who,C,clouds,rps,cpu_us" > "$peers_csv"
+  fi
   floor_rows 3 "$floor_rows" "$floor_runs" "$floor_requests"
   # The 200-cloud body (99 KB): where parsing is most of the cost.
   floor_rows 200 16 "$floor_runs" $((floor_requests / 20))

@@ -5,7 +5,9 @@ namespace pieces::detail {
 namespace {
 
 constexpr std::size_t kept_buffers = 4;
-constexpr std::size_t largest_kept = 64 * 1024;
+// A 200-cloud snapshot (~100 KB) and the room its connection reads past the buffer: kept, or each such reply
+// costs the heap a grow and a trim (brk) besides the allocation.
+constexpr std::size_t largest_kept = 256 * 1024;
 
 struct body_cache {
     std::string buffers[kept_buffers];

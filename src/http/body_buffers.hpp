@@ -14,7 +14,7 @@ inline constexpr std::size_t smallest_kept_body = 64;
 /// A string for a reply body: empty, with the capacity of one given back earlier on this thread if any.
 std::string take_body_buffer() noexcept;
 
-/// Keeps `body`'s memory for the next reply read on this thread (a few at most, and none beyond 64 KiB).
+/// Keeps `body`'s memory for the next reply read on this thread (a few at most, and none beyond 256 KiB).
 void give_back_body_buffer(std::string&& body) noexcept;
 
 }  // namespace pieces::detail

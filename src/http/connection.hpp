@@ -36,6 +36,7 @@ struct connection {
 #endif
     boost::beast::flat_buffer buffer;  // kept across requests: no reallocation per reply
     std::string wire;                  // the request being sent; its capacity is kept across requests too
+    std::size_t last_reply_size = 0;   // the next reply's first read goes as far (reply_reader.hpp)
     std::size_t requests = 0;          // requests written on it
     std::uint64_t idle_watch = 0;      // the wait on its socket while idle (see watch_idle_connections), or 0
     clock_type::time_point idle_since{};

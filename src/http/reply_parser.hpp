@@ -7,21 +7,134 @@
 
 #include "http/body_buffers.hpp"
 
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/version.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 namespace pieces::detail {
 
 class reply_parser : public boost::beast::http::basic_parser<false> {
 public:
+    using error_code = boost::system::error_code;
+
     /// `framing_limit`: at most this many bytes of chunk extensions and trailer fields together.
     reply_parser(std::string& body, std::size_t framing_limit) : body_(body), framing_left_(framing_limit) {
         body_.clear();
+    }
+
+    // Reads straight into the body's storage (reply_reader.hpp). The bytes read there are staged: the body's
+    // storage is then [the body | a gap | staged bytes not yet parsed], and parsing them moves their body bytes
+    // down to the body's end (a chunk's framing is skipped over), so that a reply read whole takes no copy.
+
+    /// Room for the body's next bytes, when the parser knows how many come next (the rest of the Content-Length,
+    /// or of the current chunk): up to that many, and beyond what is reserved at the header (at most
+    /// reserve_limit) at most as much again as has arrived, so that a header or a chunk size alone cannot make it
+    /// hold much memory. Empty when framing comes next, or the length is unknown (a body to the end of the stream).
+    boost::asio::mutable_buffer open_body_room() noexcept {
+        if (staged_ || !is_header_done() || is_done()) return {};
+        std::uint64_t left = chunk_left_;
+        if (!chunked()) {
+            const auto remaining = content_length_remaining();
+            if (!remaining) return {};
+            left = *remaining;
+        }
+        if (left == 0) return {};
+        error_code ec;
+        prepare_body(content_length(), ec);
+        if (ec) return {};
+        const std::size_t have = body_.size();
+        const auto first_reserve = static_cast<std::size_t>(std::min<std::uint64_t>(left, reserve_limit));
+        const std::size_t limit = std::max(body_.capacity(), have + std::max(have, first_reserve));
+        const std::size_t room = static_cast<std::size_t>(std::min<std::uint64_t>(left, limit - have));
+        return open_room(have, room);
+    }
+    /// Room for the bytes after the first `gap` of a reply not begun (the first read's other buffer holds those):
+    /// `size` bytes (at most reserve_limit), at `gap` so that the body bytes before them fit in front.
+    boost::asio::mutable_buffer open_early_room(std::size_t gap, std::size_t size) noexcept {
+        if (staged_ || got_some() || !body_.empty()) return {};
+        error_code ec;
+        guarded(ec, [&] {
+            if (body_.capacity() < smallest_kept_body) body_ = take_body_buffer();
+        });
+        if (ec) return {};
+        return open_room(0, gap, std::min(size, reserve_limit));
+    }
+    /// `n` bytes were read into the room (or none): staged until feed_staged().
+    void room_filled(std::size_t n) noexcept {
+        if (!staged_) return;
+        body_.resize(staged_begin_ + n);
+        if (n == 0) unstage();
+    }
+    bool has_staged() const noexcept { return staged_; }
+    /// Parses the staged bytes: body bytes move down to the body's end; a line begun (a chunk size, a header)
+    /// goes on through `buffer`, and so do bytes after the reply (where the caller sees them). The body is then
+    /// whole again, nothing staged.
+    error_code feed_staged(boost::beast::flat_buffer& buffer) noexcept {
+        namespace http = boost::beast::http;
+        error_code ec;
+        while (staged_ && staged_begin_ < body_.size()) {
+            const std::size_t staged = body_.size() - staged_begin_;
+            if (is_done() || buffer.size() != 0) {
+                // After the reply, or completing a line the buffer holds: through the buffer, as a read would.
+                const std::size_t n = std::min(staged, buffer.max_size() - buffer.size());
+                if (n == 0 && is_done()) break;  // bytes after the reply, already seen in the buffer
+                if (n == 0) {
+                    ec = http::error::buffer_overflow;
+                    break;
+                }
+                guarded(ec, [&] { buffer.commit(boost::asio::buffer_copy(buffer.prepare(n),
+                                                                         boost::asio::buffer(body_.data() + staged_begin_, n))); });
+                if (ec) break;
+                staged_begin_ += n;
+                if (is_done()) {
+                    staged_begin_ = body_.size();  // the caller sees bytes after the reply; the rest does not matter
+                    break;
+                }
+                while (buffer.size() != 0 && !is_done()) {
+                    const std::size_t used = put(buffer.data(), ec);
+                    buffer.consume(used);
+                    if (ec || used == 0) break;
+                }
+                if (ec == http::error::need_more) ec = {};
+                if (ec) break;
+                continue;
+            }
+            const std::size_t used = put(boost::asio::const_buffer(body_.data() + staged_begin_, staged), ec);
+            staged_begin_ += used;
+            if (ec == http::error::need_more || (!ec && used == 0 && !is_done())) {
+                // A line begun: the rest goes to the buffer (at the loop's top), to be completed by the next read.
+                ec = {};
+                if (staged_begin_ == body_.size()) break;
+                if (buffer.size() == 0) {
+                    const std::size_t rest = body_.size() - staged_begin_;
+                    if (rest > buffer.max_size()) {
+                        ec = http::error::buffer_overflow;
+                        break;
+                    }
+                    guarded(ec, [&] { buffer.commit(boost::asio::buffer_copy(buffer.prepare(rest),
+                                                                             boost::asio::buffer(body_.data() + staged_begin_, rest))); });
+                    staged_begin_ = body_.size();
+                    if (ec) break;
+                }
+                continue;
+            }
+            if (ec) break;
+        }
+        unstage();
+        return ec;
+    }
+    /// Whatever is staged is dropped: the body is what was parsed.
+    void unstage() noexcept {
+        if (!staged_) return;
+        staged_ = false;
+        body_.resize(body_end_);
     }
 
     unsigned status() const noexcept { return status_; }
@@ -30,7 +143,6 @@ public:
     const std::string& retry_after_field() const noexcept { return retry_after_; }
 
 private:
-    using error_code = boost::system::error_code;
     using string_view = boost::beast::string_view;
     using field = boost::beast::http::field;
 
@@ -52,16 +164,30 @@ private:
     }
 #endif
     void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code& ec) override {
-        if (body_.capacity() < smallest_kept_body) body_ = take_body_buffer();
-        // Room for what the header announces, up to a bound: beyond it the body grows with the bytes received,
-        // so that a header alone (with a large max_body_size) cannot reserve much memory.
-        if (length) guarded(ec, [&] { body_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, reserve_limit))); });
+        prepare_body(length, ec);
+    }
+    // At the first body byte, or before it when a read goes straight into the body (open_body_room).
+    void prepare_body(const boost::optional<std::uint64_t>& length, error_code& ec) noexcept {
+        if (body_prepared_) return;
+        body_prepared_ = true;
+        // While bytes are staged the parser reads them from the body's storage: it must not move.
+        if (staged_) return;
+        guarded(ec, [&] {
+            if (body_.capacity() < smallest_kept_body) body_ = take_body_buffer();
+            // Room for what the header announces, up to a bound: beyond it the body grows with the bytes
+            // received, so that a header alone (with a large max_body_size) cannot reserve much memory.
+            if (length) body_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, reserve_limit)));
+        });
     }
     std::size_t on_body_impl(string_view s, error_code& ec) override { return append(s, ec); }
-    void on_chunk_header_impl(std::uint64_t, string_view extensions, error_code& ec) override {
+    void on_chunk_header_impl(std::uint64_t size, string_view extensions, error_code& ec) override {
+        chunk_left_ = size;
         framing(extensions.size(), ec);
     }
-    std::size_t on_chunk_body_impl(std::uint64_t, string_view s, error_code& ec) override { return append(s, ec); }
+    std::size_t on_chunk_body_impl(std::uint64_t remain, string_view s, error_code& ec) override {
+        chunk_left_ = remain - s.size();
+        return append(s, ec);
+    }
     void on_finish_impl(error_code&) override {}
 
     static constexpr std::size_t reserve_limit = 1024 * 1024;
@@ -76,9 +202,39 @@ private:
         }
     }
     std::size_t append(string_view s, error_code& ec) noexcept {
-        guarded(ec, [&] { body_.append(s.data(), s.size()); });
-        return ec ? 0 : s.size();
+        if (!staged_) {
+            guarded(ec, [&] { body_.append(s.data(), s.size()); });
+            return ec ? 0 : s.size();
+        }
+        char* const base = body_.data();
+        if (s.data() >= base + staged_begin_ && s.data() < base + body_.size()) {
+            // Staged: moved down to the body's end (a chunk's framing before it is passed over); what the parser
+            // has yet to read lies after it, untouched.
+            if (s.data() != base + body_end_) std::memmove(base + body_end_, s.data(), s.size());
+            body_end_ += s.size();
+            return s.size();
+        }
+        // From the connection's buffer, before the staged bytes: into the gap, or the gap made wide enough.
+        if (body_end_ + s.size() <= staged_begin_) {
+            std::memcpy(base + body_end_, s.data(), s.size());
+        } else {
+            guarded(ec, [&] { body_.replace(body_end_, staged_begin_ - body_end_, s.data(), s.size()); });
+            if (ec) return 0;
+            staged_begin_ = body_end_ + s.size();
+        }
+        body_end_ += s.size();
+        return s.size();
     }
+    boost::asio::mutable_buffer open_room(std::size_t end, std::size_t gap, std::size_t size) noexcept {
+        error_code ec;
+        guarded(ec, [&] { body_.resize(end + gap + size); });
+        if (ec) return {};
+        staged_ = true;
+        body_end_ = end;
+        staged_begin_ = end + gap;
+        return {body_.data() + staged_begin_, size};
+    }
+    boost::asio::mutable_buffer open_room(std::size_t end, std::size_t size) noexcept { return open_room(end, 0, size); }
     void framing(std::size_t n, error_code& ec) noexcept {
         if (n > framing_left_) ec = boost::beast::http::error::header_limit;
         else framing_left_ -= n;
@@ -86,6 +242,11 @@ private:
 
     std::string& body_;
     std::size_t framing_left_;
+    std::uint64_t chunk_left_ = 0;  // of the current chunk, not yet parsed
+    bool staged_ = false;            // body_ is [body | gap | staged]:
+    std::size_t body_end_ = 0;       //   the body's end
+    std::size_t staged_begin_ = 0;   //   the first staged byte not yet parsed
+    bool body_prepared_ = false;
     unsigned status_ = 0;
     bool header_done_ = false;
     std::string content_type_;

@@ -9,6 +9,7 @@
 #include "http/io_errors.hpp"
 #include "http/reply_fields.hpp"
 #include "http/reply_parser.hpp"
+#include "http/reply_reader.hpp"
 #include "http/request_machine.hpp"
 #include "http/request_state.hpp"
 #include "http/request_text.hpp"
@@ -28,7 +29,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -338,7 +338,9 @@ private:
                 // What waits in the buffer is a header or a framing line being completed, and one read: more
                 // is a line without end (a chunk size, an extension, a trailer), refused as buffer_overflow.
                 c.buffer.max_size(cfg.max_header_size + connection::read_buffer_capacity);
-                c.with_stream([&](auto& s) { http::async_read(s, c.buffer, *st->parser, std::move(*this)); });
+                // Over TLS a read takes one buffer: no early room (it would only cost its zeroing).
+                std::size_t* const size_hint = c.tls ? nullptr : &c.last_reply_size;
+                c.with_stream([&](auto& s) { async_read_reply(s, c.buffer, *st->parser, size_hint, std::move(*this)); });
                 return;
             }
             case request_action_kind::backoff: {

@@ -1,0 +1,3 @@
+module pieces-peer-go
+
+go 1.19

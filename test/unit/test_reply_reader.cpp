@@ -1,0 +1,277 @@
+// The reply reader (http/reply_reader.hpp) on a scripted stream: no socket. Each read returns what has "arrived"
+// (the rest of the current segment, at most what the buffers take), and the test sees what each read asked for:
+// the body read straight into its own storage, sized to what remains, and nothing lost or misplaced.
+#include "http/reply_parser.hpp"
+#include "http/reply_reader.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using boost::system::error_code;
+using pieces::detail::reply_parser;
+
+// A read: how many buffers it was given, the first one's size (the body's room when it has two), and all they take.
+struct read_asked {
+    std::size_t buffers;
+    std::size_t first;
+    std::size_t total;
+};
+
+class scripted_stream {
+public:
+    using executor_type = asio::io_context::executor_type;
+
+    scripted_stream(asio::io_context& io, std::vector<std::string> arrivals)
+        : io_(io), arrivals_(arrivals.begin(), arrivals.end()) {}
+
+    executor_type get_executor() noexcept { return io_.get_executor(); }
+
+    template <class MutableBuffers, class Handler>
+    void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
+        read_asked r{0, 0, asio::buffer_size(buffers)};
+        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+            if (r.buffers++ == 0) r.first = asio::buffer(*it).size();
+        }
+        reads.push_back(r);
+        error_code ec;
+        std::size_t n = 0;
+        if (arrivals_.empty()) {
+            ec = asio::error::eof;
+        } else {
+            std::string& now = arrivals_.front();
+            n = asio::buffer_copy(buffers, asio::buffer(now));
+            now.erase(0, n);
+            if (now.empty()) arrivals_.pop_front();
+        }
+        asio::post(io_, [h = std::forward<Handler>(handler), ec, n]() mutable { std::move(h)(ec, n); });
+    }
+
+    std::vector<read_asked> reads;
+
+private:
+    asio::io_context& io_;
+    std::deque<std::string> arrivals_;
+};
+
+struct outcome {
+    std::optional<error_code> ec;
+    std::string body;
+    std::size_t left_in_buffer = 0;
+    std::vector<read_asked> reads;
+    bool completed_inside_call = false;
+};
+
+// Reads one reply from `arrivals` (whatever `buffered` holds first) with the driver's limits; `size_hint` as the
+// connection's last reply size (null: none kept).
+outcome read_reply(std::vector<std::string> arrivals, std::size_t max_body = 64 * 1024 * 1024, std::string buffered = {},
+                   std::size_t* size_hint = nullptr) {
+    asio::io_context io;
+    scripted_stream stream(io, std::move(arrivals));
+    boost::beast::flat_buffer buffer;
+    buffer.reserve(16 * 1024);
+    buffer.max_size(8 * 1024 + 16 * 1024);
+    if (!buffered.empty()) {
+        buffer.commit(asio::buffer_copy(buffer.prepare(buffered.size()), asio::buffer(buffered)));
+    }
+    outcome out;
+    reply_parser parser(out.body, 8 * 1024);
+    parser.header_limit(8 * 1024);
+    parser.body_limit(max_body);
+    pieces::detail::async_read_reply(stream, buffer, parser, size_hint, [&](error_code ec, std::size_t) { out.ec = ec; });
+    out.completed_inside_call = out.ec.has_value();
+    io.run();
+    out.left_in_buffer = buffer.size();
+    out.reads = stream.reads;
+    return out;
+}
+
+std::string pattern(std::size_t n, char seed = 'a') {
+    std::string s(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>(seed + (i * 7 + i / 251) % 26);
+    return s;
+}
+
+std::string header_with_length(std::size_t n) {
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(n) + "\r\n\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("reply reader: a 100 KB body that has arrived is read in two reads, the second straight into the body") {
+    const std::string body = pattern(100'000);
+    const std::string header = header_with_length(body.size());
+    // The first read takes the buffer's 16 KiB (the header and the body's start); the rest has arrived whole.
+    const std::string wire = header + body;
+    const auto out = read_reply({wire});
+    REQUIRE(out.ec == error_code{});
+    CHECK(out.body == body);
+    CHECK(out.left_in_buffer == 0);
+    REQUIRE(out.reads.size() == 2);
+    CHECK(out.reads[0].buffers == 1);
+    CHECK(out.reads[0].total == 16 * 1024);
+    // The second: room for exactly the rest of the body, then the buffer's free space for whatever follows.
+    CHECK(out.reads[1].buffers == 2);
+    CHECK(out.reads[1].first == wire.size() - 16 * 1024);
+    CHECK(out.reads[1].total > out.reads[1].first);
+}
+
+TEST_CASE("reply reader: a body arriving in parts is read into its room part by part, each read sized to what remains") {
+    const std::string body = pattern(60'000, 'k');
+    const std::string header = header_with_length(body.size());
+    const std::string wire = header + body;
+    const auto out = read_reply({wire.substr(0, header.size()), wire.substr(header.size(), 10'000),
+                                 wire.substr(header.size() + 10'000, 30'000), wire.substr(header.size() + 40'000)});
+    REQUIRE(out.ec == error_code{});
+    CHECK(out.body == body);
+    REQUIRE(out.reads.size() == 4);
+    CHECK(out.reads[1].first == 60'000);
+    CHECK(out.reads[2].first == 50'000);
+    CHECK(out.reads[3].first == 20'000);
+}
+
+TEST_CASE("reply reader: chunked, each chunk's data read into the body, the framing after it into the buffer") {
+    const std::string a = pattern(70'000, 'c'), b = pattern(30'000, 'q');
+    char sizes[2][16];
+    std::snprintf(sizes[0], sizeof sizes[0], "%zx", a.size());
+    std::snprintf(sizes[1], sizeof sizes[1], "%zx", b.size());
+    const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(sizes[0]) + "\r\n";
+    const std::string rest = a + "\r\n" + sizes[1] + ";ext=1\r\n" + b + "\r\n0\r\n\r\n";
+    const auto out = read_reply({head, rest});
+    REQUIRE(out.ec == error_code{});
+    CHECK(out.body == a + b);
+    CHECK(out.left_in_buffer == 0);
+    REQUIRE(out.reads.size() >= 3);
+    CHECK(out.reads[1].buffers == 2);
+    CHECK(out.reads[1].first == a.size());  // the first chunk's data, all of it
+}
+
+TEST_CASE("reply reader: bytes after the reply stay in the buffer, where the driver sees them") {
+    const std::string body = pattern(40'000);
+    const std::string header = header_with_length(body.size());
+    const auto out = read_reply({header, body + "HTTP/1.1 200 OK\r\n"});
+    REQUIRE(out.ec == error_code{});
+    CHECK(out.body == body);
+    CHECK(out.left_in_buffer == 17);
+}
+
+TEST_CASE("reply reader: a body cut short by the end of the stream is partial_message, a stream ended before a byte end_of_stream") {
+    const std::string header = header_with_length(50'000);
+    const auto cut = read_reply({header, pattern(10'000)});
+    CHECK(cut.ec == error_code(http::error::partial_message));
+    const auto none = read_reply({});
+    CHECK(none.ec == error_code(http::error::end_of_stream));
+}
+
+TEST_CASE("reply reader: a header announcing a huge body makes no room beyond the first reserve and what arrived") {
+    // 500 MB announced (under max_body_size), 1 000 bytes sent: the room asked for stays within 1 MiB, and grows
+    // with what arrives.
+    const std::string header = header_with_length(500'000'000);
+    const auto out = read_reply({header, pattern(1'000)}, 1'000'000'000);
+    CHECK(out.ec == error_code(http::error::partial_message));
+    REQUIRE(out.reads.size() >= 2);
+    for (const auto& r : out.reads) CHECK(r.first <= 1024 * 1024);
+    CHECK(out.body.size() == 1'000);
+    // Over max_body_size: refused at the header, nothing read into a room.
+    const auto over = read_reply({header_with_length(2'000'000) + pattern(100)}, 1'000'000);
+    CHECK(over.ec == error_code(http::error::body_limit));
+}
+
+TEST_CASE("reply reader: a reply without a length is read through the buffer to the end of the stream") {
+    const std::string body = pattern(30'000);
+    const auto out = read_reply({"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", body});
+    REQUIRE(out.ec == error_code{});
+    CHECK(out.body == body);
+    for (const auto& r : out.reads) CHECK(r.buffers == 1);
+}
+
+TEST_CASE("reply reader: a reply already in the buffer completes after the call, without a read") {
+    const std::string reply = header_with_length(5) + "hello";
+    const auto out = read_reply({}, 1024, reply);
+    REQUIRE(out.ec == error_code{});
+    CHECK_FALSE(out.completed_inside_call);
+    CHECK(out.body == "hello");
+    CHECK(out.reads.empty());
+}
+
+TEST_CASE("reply reader: after a large reply, the next one that has arrived whole is one read, its body unmoved") {
+    const std::string body = pattern(100'000, 'e');
+    const std::string wire = header_with_length(body.size()) + body;
+    std::size_t hint = 0;
+    const auto first = read_reply({wire}, 64 * 1024 * 1024, {}, &hint);
+    REQUIRE(first.ec == error_code{});
+    CHECK(first.reads.size() == 2);
+    CHECK(hint == wire.size());
+    const auto second = read_reply({wire}, 64 * 1024 * 1024, {}, &hint);
+    REQUIRE(second.ec == error_code{});
+    CHECK(second.body == body);
+    CHECK(second.left_in_buffer == 0);
+    REQUIRE(second.reads.size() == 1);
+    CHECK(second.reads[0].buffers == 2);
+    CHECK(second.reads[0].first == 16 * 1024);  // the buffer first: the header is parsed from it
+    CHECK(second.reads[0].total > wire.size());  // room to spare: a read short of it says the socket is empty
+    // A larger one than the hint: the rest in a read of its own, sized to it.
+    const std::string larger = pattern(150'000, 'f');
+    const auto third = read_reply({header_with_length(larger.size()) + larger}, 64 * 1024 * 1024, {}, &hint);
+    REQUIRE(third.ec == error_code{});
+    CHECK(third.body == larger);
+    CHECK(third.reads.size() == 2);
+    // A small one after it: read whole, the room's unused part gone from the body.
+    const auto small = read_reply({header_with_length(5) + "small"}, 64 * 1024 * 1024, {}, &hint);
+    REQUIRE(small.ec == error_code{});
+    CHECK(small.body == "small");
+    CHECK(small.reads.size() == 1);
+}
+
+TEST_CASE("reply reader: a chunked reply read whole past the buffer loses its framing in place") {
+    std::string wire = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    std::string body;
+    for (int i = 0; i < 40; ++i) {
+        const std::string piece = pattern(1000 + 97 * i, static_cast<char>('a' + i % 20));
+        char size[16];
+        std::snprintf(size, sizeof size, "%zx", piece.size());
+        wire += std::string(size) + "\r\n" + piece + "\r\n";
+        body += piece;
+    }
+    wire += "0\r\n\r\n";
+    std::size_t hint = wire.size();
+    const auto out = read_reply({wire}, 64 * 1024 * 1024, {}, &hint);
+    REQUIRE(out.ec == error_code{});
+    CHECK(out.body == body);
+    CHECK(out.reads.size() == 1);
+    CHECK(out.left_in_buffer == 0);
+    // Split at every place around a chunk's framing: the same body.
+    for (const std::size_t cut : {std::size_t{16 * 1024 + 1}, std::size_t{16 * 1024 + 3}, std::size_t{40'000}, std::size_t{80'000}, wire.size() - 3}) {
+        std::size_t h = wire.size();
+        const auto parts = read_reply({wire.substr(0, cut), wire.substr(cut)}, 64 * 1024 * 1024, {}, &h);
+        REQUIRE(parts.ec == error_code{});
+        CHECK(parts.body == body);
+    }
+}
+
+TEST_CASE("reply reader: bytes after a reply read past the buffer are left in the buffer") {
+    const std::string body = pattern(50'000);
+    std::size_t hint = 80'000;
+    const auto out = read_reply({header_with_length(body.size()) + body + "junk"}, 64 * 1024 * 1024, {}, &hint);
+    REQUIRE(out.ec == error_code{});
+    CHECK(out.body == body);
+    CHECK(out.left_in_buffer == 4);
+    // ... and a reply cut short there is partial_message.
+    std::size_t hint2 = 80'000;
+    const auto cut = read_reply({header_with_length(body.size()) + body.substr(0, 30'000)}, 64 * 1024 * 1024, {}, &hint2);
+    CHECK(cut.ec == error_code(http::error::partial_message));
+}
