@@ -4,7 +4,8 @@
 # by ours, C requests in flight on C connections, 5 pairs of runs: ours/floor for requests/s and CPU per request,
 # each the median of the pairs' ratios. With --peers, the same runs also poll nginx with the Rust and Go peers
 # (bench/peers/, built offline from Debian's packages) and wrk, each run right after ours: ours/peer for
-# requests/s and CPU per request, the median of those pairs; the medians go to bench/peers.csv in the build dir.
+# requests/s and CPU per request, the median of those pairs; the medians go to bench/peers.csv in the build dir,
+# and with gnuplot, drawn by bench/peers_chart.gp into bench/peers.svg there (--update-chart: copied to bench/).
 # Then the snapshot-polling benchmark against the emulator as a separate process (pinned to another core
 # than the client when two are available), with the 3-cloud fixture and a 200-cloud body, and its peers on
 # the same server, body and P: the official TypeScript SDK on node, and wrk (the machine's HTTP limit).
@@ -16,10 +17,12 @@
 # waking N coroutines).
 # Last push: N subscribers on one watcher, the time from a change made through the API to the last one woken,
 # with the watcher holding Pieces OS's /user/stream and without it (polling only), in the same run.
-# Usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--watch-only] [--peers] [--url URL] [--build-dir DIR]
+# Usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--watch-only] [--peers [--update-chart]] [--url URL]
+#                     [--build-dir DIR]
 #   --quick          about a minute: fewer rows and requests
 #   --floor-only     the floor comparison only
-#   --peers          the Rust and Go peers (and wrk) in the floor comparison
+#   --peers          the Rust and Go peers (and wrk) in the floor comparison, and their chart (with gnuplot)
+#   --update-chart   also copy that chart to bench/peers.svg in the source tree (the one bench/README.md shows)
 #   --https-only     the HTTPS rows only
 #   --watch-only     the watcher's fan-out and push only
 #   --url URL        poll another server instead of starting the emulator (its one body only)
@@ -29,7 +32,7 @@ cd "$(dirname "$0")/.."
 source scripts/emulator_url.sh
 source scripts/official_sdk.sh
 source bench/nginx.sh
-quick=0 floor_only=0 https_only=0 watch_only=0 peers=0 url="" build_dir=""
+quick=0 floor_only=0 https_only=0 watch_only=0 peers=0 update_chart=0 url="" build_dir=""
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
@@ -37,15 +40,20 @@ while (($#)); do
     --https-only) https_only=1 ;;
     --watch-only) watch_only=1 ;;
     --peers) peers=1 ;;
+    --update-chart) update_chart=1 ;;
     --url) url=$2; shift ;;
     --build-dir) build_dir=$2; shift ;;
-    *) echo "usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--watch-only] [--peers] [--url URL]" \
-            "[--build-dir DIR]"; exit 2 ;;
+    *) echo "usage: bench/run.sh [--quick] [--floor-only] [--https-only] [--watch-only] [--peers [--update-chart]]" \
+            "[--url URL] [--build-dir DIR]"; exit 2 ;;
   esac
   shift
 done
+if ((update_chart && !peers)); then
+  echo "bench/run.sh: --update-chart needs --peers (the chart is of the peers)" >&2
+  exit 2
+fi
 if [[ -z "$build_dir" ]]; then
-  if ((peers)); then scripts/deps.sh --with-node --with-wrk --with-nginx --with-valgrind --with-peers
+  if ((peers)); then scripts/deps.sh --with-node --with-wrk --with-nginx --with-valgrind --with-peers --with-gnuplot
   else scripts/deps.sh --with-node --with-wrk --with-nginx --with-valgrind; fi
   cmake --preset release >/dev/null
   cmake --build --preset release --target snapshot_polling watch_fanout pieces-os-emulator >/dev/null
@@ -271,6 +279,24 @@ peers_table() {
     }' "$2"
 }
 
+# peers_chart: bench/peers.svg in the build dir from $peers_csv (bench/peers_chart.gp, gnuplot), its path printed;
+# with --update-chart also copied to bench/peers.svg in the source tree. A chart that fails is reported, not fatal.
+peers_chart() {
+  local svg q="'"
+  if ! command -v gnuplot >/dev/null; then
+    echo "peers chart skipped: gnuplot missing (scripts/deps.sh --with-gnuplot)"
+    return 0
+  fi
+  svg=$(realpath -m "$build_dir/bench/peers.svg")
+  # gnuplot strings in single quotes: a quote in a path doubled
+  if gnuplot -e "csv='${peers_csv//$q/$q$q}'; out='${svg//$q/$q$q}'; date='$(date +%F)'" bench/peers_chart.gp; then
+    echo "peers chart: $svg"
+    if ((update_chart)); then cp "$svg" bench/peers.svg && echo "peers chart copied to bench/peers.svg"; fi
+  else
+    echo "peers chart failed (gnuplot, bench/peers_chart.gp)"
+  fi
+}
+
 run_floor() {
   floor_work=$(realpath -m "$build_dir/bench/floor")
   if ! command -v nginx >/dev/null; then
@@ -287,6 +313,7 @@ run_floor() {
   floor_rows 3 "$floor_rows" "$floor_runs" "$floor_requests"
   # The 200-cloud body (99 KB): where parsing is most of the cost.
   floor_rows 200 16 "$floor_runs" $((floor_requests / 20))
+  if ((peers)); then peers_chart; fi
   if ((!quick)) && command -v valgrind >/dev/null; then
     echo "instructions per request (callgrind, user space, N = 2 200 minus N = 200):"
     bench/callgrind.sh --floor --build-dir "$build_dir"

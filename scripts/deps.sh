@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on Debian 12, only what is missing (quick when all is there).
 # Usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-nginx] [--with-valgrind] [--with-doxygen] [--with-fuzz]
-#                        [--with-libcxx] [--with-mingw] [--with-peers]
+#                        [--with-libcxx] [--with-mingw] [--with-peers] [--with-gnuplot]
 #   --with-node      node and npm (the official TypeScript SDK: parity test, benchmark peer)
 #   --with-wrk       wrk (the benchmark's HTTP-limit peer)
 #   --with-nginx     nginx (the server of the benchmark's floor comparison)
@@ -12,6 +12,7 @@
 #   --with-mingw     MinGW-w64 and Wine (the mingw preset: Windows x86-64, its tests run under Wine)
 #   --with-peers     cargo, the Rust crates of Debian that the Rust peer builds from offline, and Go (the
 #                    benchmark's Rust and Go peers, bench/peers/)
+#   --with-gnuplot   gnuplot without X (the chart of the benchmark's peers, bench/peers_chart.gp)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev openssl catch2 curl)
@@ -36,8 +37,9 @@ for option in "$@"; do
     --with-mingw) want_packages g++-mingw-w64-x86-64-posix wine64 ;;
     --with-peers) want_packages cargo librust-hyper-dev librust-tokio-dev librust-serde-dev librust-serde-derive-dev \
                     librust-serde-json-dev librust-libc-dev golang-go ;;
+    --with-gnuplot) command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox) ;;
     *) echo "usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-nginx] [--with-valgrind] [--with-doxygen]" \
-            "[--with-fuzz] [--with-libcxx] [--with-mingw] [--with-peers]" >&2
+            "[--with-fuzz] [--with-libcxx] [--with-mingw] [--with-peers] [--with-gnuplot]" >&2
        exit 2 ;;
   esac
 done
