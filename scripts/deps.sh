@@ -11,7 +11,7 @@
 #   --with-libcxx    clang 14 and libc++ 14 (the libcxx preset: the C++ library of macOS)
 #   --with-mingw     MinGW-w64 and Wine (the mingw preset: Windows x86-64, its tests run under Wine)
 #   --with-peers     cargo, the Rust crates of Debian that the Rust peer builds from offline, and Go (the
-#                    benchmark's Rust and Go peers, bench/peers/)
+#                    benchmark's Rust and Go peers, bench/peers/), and strace (bench/syscalls.sh)
 #   --with-gnuplot   gnuplot without X (the chart of the benchmark's peers, bench/peers_chart.gp)
 set -euo pipefail
 
@@ -36,7 +36,7 @@ for option in "$@"; do
     --with-libcxx) want_packages clang-14 libc++-14-dev libc++abi-14-dev ;;
     --with-mingw) want_packages g++-mingw-w64-x86-64-posix wine64 ;;
     --with-peers) want_packages cargo librust-hyper-dev librust-tokio-dev librust-serde-dev librust-serde-derive-dev \
-                    librust-serde-json-dev librust-libc-dev golang-go ;;
+                    librust-serde-json-dev librust-libc-dev golang-go strace ;;
     --with-gnuplot) command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox) ;;
     *) echo "usage: scripts/deps.sh [--with-node] [--with-wrk] [--with-nginx] [--with-valgrind] [--with-doxygen]" \
             "[--with-fuzz] [--with-libcxx] [--with-mingw] [--with-peers] [--with-gnuplot]" >&2
