@@ -29,16 +29,17 @@ public:
         body_.clear();
     }
 
-    // Reads straight into the body's storage (reply_reader.hpp). The bytes read there are staged: the body's
-    // storage is then [the body | a gap | staged bytes not yet parsed], and parsing them moves their body bytes
-    // down to the body's end (a chunk's framing is skipped over), so that a reply read whole takes no copy.
+    // Reads straight into the body's storage (reply_reader.hpp). Once one has, the body's string is storage until
+    // settle(): [the body | a gap | staged bytes, read but not parsed | spare], its size the most ever asked for, so
+    // that no part is zeroed twice however small the reads (over TLS, 16 KiB each). Parsing the staged bytes moves
+    // their body bytes down to the body's end (a chunk's framing is passed over): a reply read whole takes no copy.
 
     /// Room for the body's next bytes, when the parser knows how many come next (the rest of the Content-Length,
     /// or of the current chunk): up to that many, and beyond what is reserved at the header (at most
     /// reserve_limit) at most as much again as has arrived, so that a header or a chunk size alone cannot make it
     /// hold much memory. Empty when framing comes next, or the length is unknown (a body to the end of the stream).
     boost::asio::mutable_buffer open_body_room() noexcept {
-        if (staged_ || !is_header_done() || is_done()) return {};
+        if (has_staged() || !is_header_done() || is_done()) return {};
         std::uint64_t left = chunk_left_;
         if (!chunked()) {
             const auto remaining = content_length_remaining();
@@ -49,16 +50,16 @@ public:
         error_code ec;
         prepare_body(content_length(), ec);
         if (ec) return {};
-        const std::size_t have = body_.size();
+        const std::size_t have = storage_ ? body_end_ : body_.size();
         const auto first_reserve = static_cast<std::size_t>(std::min<std::uint64_t>(left, reserve_limit));
         const std::size_t limit = std::max(body_.capacity(), have + std::max(have, first_reserve));
         const std::size_t room = static_cast<std::size_t>(std::min<std::uint64_t>(left, limit - have));
-        return open_room(have, room);
+        return open_room(have, 0, room);
     }
     /// Room for the bytes after the first `gap` of a reply not begun (the first read's other buffer holds those):
     /// `size` bytes (at most reserve_limit), at `gap` so that the body bytes before them fit in front.
     boost::asio::mutable_buffer open_early_room(std::size_t gap, std::size_t size) noexcept {
-        if (staged_ || got_some() || !body_.empty()) return {};
+        if (storage_ || got_some() || !body_.empty()) return {};
         error_code ec;
         guarded(ec, [&] {
             if (body_.capacity() < smallest_kept_body) body_ = take_body_buffer();
@@ -68,23 +69,24 @@ public:
     }
     /// `n` bytes were read into the room (or none): staged until feed_staged().
     void room_filled(std::size_t n) noexcept {
-        if (!staged_) return;
-        body_.resize(staged_begin_ + n);
-        if (n == 0) unstage();
+        if (storage_) staged_end_ = staged_begin_ + n;
     }
-    bool has_staged() const noexcept { return staged_; }
+    bool has_staged() const noexcept { return storage_ && staged_begin_ != staged_end_; }
     /// Parses the staged bytes: body bytes move down to the body's end; a line begun (a chunk size, a header)
-    /// goes on through `buffer`, and so do bytes after the reply (where the caller sees them). The body is then
-    /// whole again, nothing staged.
+    /// goes on through `buffer`, and so do bytes after the reply (where the caller sees them; all of them after an
+    /// interim reply, since the final one follows). Nothing is staged after it.
     error_code feed_staged(boost::beast::flat_buffer& buffer) noexcept {
         namespace http = boost::beast::http;
         error_code ec;
-        while (staged_ && staged_begin_ < body_.size()) {
-            const std::size_t staged = body_.size() - staged_begin_;
+        while (has_staged()) {
+            const std::size_t staged = staged_end_ - staged_begin_;
             if (is_done() || buffer.size() != 0) {
                 // After the reply, or completing a line the buffer holds: through the buffer, as a read would.
+                // After an interim reply every byte is the final reply's: the buffer takes them all.
+                const bool interim = is_done() && status_ >= 100 && status_ < 200;
+                if (interim) buffer.max_size(std::max(buffer.max_size(), buffer.size() + staged));
                 const std::size_t n = std::min(staged, buffer.max_size() - buffer.size());
-                if (n == 0 && is_done()) break;  // bytes after the reply, already seen in the buffer
+                if (n == 0 && is_done()) break;  // bytes after a final reply: already seen in the buffer
                 if (n == 0) {
                     ec = http::error::buffer_overflow;
                     break;
@@ -93,10 +95,7 @@ public:
                                                                          boost::asio::buffer(body_.data() + staged_begin_, n))); });
                 if (ec) break;
                 staged_begin_ += n;
-                if (is_done()) {
-                    staged_begin_ = body_.size();  // the caller sees bytes after the reply; the rest does not matter
-                    break;
-                }
+                if (is_done()) break;  // a final reply: the caller sees bytes after it, the rest does not matter
                 while (buffer.size() != 0 && !is_done()) {
                     const std::size_t used = put(buffer.data(), ec);
                     buffer.consume(used);
@@ -109,31 +108,29 @@ public:
             const std::size_t used = put(boost::asio::const_buffer(body_.data() + staged_begin_, staged), ec);
             staged_begin_ += used;
             if (ec == http::error::need_more || (!ec && used == 0 && !is_done())) {
-                // A line begun: the rest goes to the buffer (at the loop's top), to be completed by the next read.
+                // A line begun: the rest goes to the buffer (the buffer is empty here), completed by the next read.
                 ec = {};
-                if (staged_begin_ == body_.size()) break;
-                if (buffer.size() == 0) {
-                    const std::size_t rest = body_.size() - staged_begin_;
-                    if (rest > buffer.max_size()) {
-                        ec = http::error::buffer_overflow;
-                        break;
-                    }
-                    guarded(ec, [&] { buffer.commit(boost::asio::buffer_copy(buffer.prepare(rest),
-                                                                             boost::asio::buffer(body_.data() + staged_begin_, rest))); });
-                    staged_begin_ = body_.size();
-                    if (ec) break;
+                const std::size_t rest = staged_end_ - staged_begin_;
+                if (rest == 0) break;
+                if (rest > buffer.max_size() - buffer.size()) {
+                    ec = http::error::buffer_overflow;
+                    break;
                 }
-                continue;
+                guarded(ec, [&] { buffer.commit(boost::asio::buffer_copy(buffer.prepare(rest),
+                                                                         boost::asio::buffer(body_.data() + staged_begin_, rest))); });
+                staged_begin_ = staged_end_;
+                break;
             }
             if (ec) break;
         }
-        unstage();
+        staged_begin_ = staged_end_;
         return ec;
     }
-    /// Whatever is staged is dropped: the body is what was parsed.
-    void unstage() noexcept {
-        if (!staged_) return;
-        staged_ = false;
+    /// The body's string is the body again: what was parsed, nothing staged or spare.
+    void settle() noexcept {
+        if (!storage_) return;
+        storage_ = false;
+        staged_begin_ = staged_end_ = 0;
         body_.resize(body_end_);
     }
 
@@ -170,8 +167,9 @@ private:
     void prepare_body(const boost::optional<std::uint64_t>& length, error_code& ec) noexcept {
         if (body_prepared_) return;
         body_prepared_ = true;
-        // While bytes are staged the parser reads them from the body's storage: it must not move.
-        if (staged_) return;
+        // The body's storage holds bytes read, and may be what the parser reads from: it must not move, and the
+        // rooms were bounded already.
+        if (storage_) return;
         guarded(ec, [&] {
             if (body_.capacity() < smallest_kept_body) body_ = take_body_buffer();
             // Room for what the header announces, up to a bound: beyond it the body grows with the bytes
@@ -202,39 +200,46 @@ private:
         }
     }
     std::size_t append(string_view s, error_code& ec) noexcept {
-        if (!staged_) {
+        if (!storage_) {
             guarded(ec, [&] { body_.append(s.data(), s.size()); });
             return ec ? 0 : s.size();
         }
         char* const base = body_.data();
-        if (s.data() >= base + staged_begin_ && s.data() < base + body_.size()) {
+        if (s.data() >= base + staged_begin_ && s.data() < base + staged_end_) {
             // Staged: moved down to the body's end (a chunk's framing before it is passed over); what the parser
             // has yet to read lies after it, untouched.
             if (s.data() != base + body_end_) std::memmove(base + body_end_, s.data(), s.size());
             body_end_ += s.size();
             return s.size();
         }
-        // From the connection's buffer, before the staged bytes: into the gap, or the gap made wide enough.
-        if (body_end_ + s.size() <= staged_begin_) {
+        // From the connection's buffer: before the staged bytes (into the gap, or the gap widened), or at the end.
+        const std::size_t room = has_staged() ? staged_begin_ : body_.size();
+        if (body_end_ + s.size() <= room) {
             std::memcpy(base + body_end_, s.data(), s.size());
         } else {
-            guarded(ec, [&] { body_.replace(body_end_, staged_begin_ - body_end_, s.data(), s.size()); });
+            guarded(ec, [&] { body_.replace(body_end_, room - body_end_, s.data(), s.size()); });
             if (ec) return 0;
-            staged_begin_ = body_end_ + s.size();
+            if (has_staged()) {
+                const std::size_t shift = body_end_ + s.size() - staged_begin_;
+                staged_begin_ += shift;
+                staged_end_ += shift;
+            }
         }
         body_end_ += s.size();
         return s.size();
     }
+    // Room at body_[end + gap, end + gap + size): the string grown to hold it (only what it never held is zeroed).
     boost::asio::mutable_buffer open_room(std::size_t end, std::size_t gap, std::size_t size) noexcept {
         error_code ec;
-        guarded(ec, [&] { body_.resize(end + gap + size); });
+        guarded(ec, [&] {
+            if (body_.size() < end + gap + size) body_.resize(end + gap + size);
+        });
         if (ec) return {};
-        staged_ = true;
+        storage_ = true;
         body_end_ = end;
-        staged_begin_ = end + gap;
+        staged_begin_ = staged_end_ = end + gap;
         return {body_.data() + staged_begin_, size};
     }
-    boost::asio::mutable_buffer open_room(std::size_t end, std::size_t size) noexcept { return open_room(end, 0, size); }
     void framing(std::size_t n, error_code& ec) noexcept {
         if (n > framing_left_) ec = boost::beast::http::error::header_limit;
         else framing_left_ -= n;
@@ -243,9 +248,10 @@ private:
     std::string& body_;
     std::size_t framing_left_;
     std::uint64_t chunk_left_ = 0;  // of the current chunk, not yet parsed
-    bool staged_ = false;            // body_ is [body | gap | staged]:
+    bool storage_ = false;           // body_ is [body | gap | staged | spare] (see open_body_room):
     std::size_t body_end_ = 0;       //   the body's end
     std::size_t staged_begin_ = 0;   //   the first staged byte not yet parsed
+    std::size_t staged_end_ = 0;     //   the end of the staged bytes
     bool body_prepared_ = false;
     unsigned status_ = 0;
     bool header_done_ = false;

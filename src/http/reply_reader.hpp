@@ -17,6 +17,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/handler_continuation_hook.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/assert.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
@@ -90,6 +91,7 @@ struct reply_read_op {
             room_size = 0;
             parser->room_filled(into_room);
             if (const error_code staged_ec = parser->feed_staged(*buffer)) return finish(staged_ec);
+            BOOST_ASSERT(buffer->size() == 0);  // all body: feeding it left the buffer (and its tail) alone
             buffer->commit(n - into_room);
         } else if (room_size != 0) {
             // The buffer came first (the reply's first read): its bytes are parsed first, then the staged ones (next()).
@@ -117,8 +119,8 @@ struct reply_read_op {
     }
 
     void finish(error_code ec) {
-        parser->unstage();
-        if (!ec && size_hint) *size_hint = read_total;
+        parser->settle();
+        if (!ec && size_hint && read_total != 0) *size_hint = read_total;
         if (read_total != 0) return std::move(handler)(ec, std::size_t{0});
         // Never inside the initiating call (a reply that was in the buffer whole, after an interim one).
         boost::asio::post(stream->get_executor(), boost::asio::append(std::move(handler), ec, std::size_t{0}));

@@ -337,7 +337,9 @@ private:
                 st->parser->body_limit(cfg.max_body_size);
                 // What waits in the buffer is a header or a framing line being completed, and one read: more
                 // is a line without end (a chunk size, an extension, a trailer), refused as buffer_overflow.
-                c.buffer.max_size(cfg.max_header_size + connection::read_buffer_capacity);
+                // (After an interim reply read past the buffer, the final reply's bytes may be more: all kept.)
+                c.buffer.max_size(std::max(cfg.max_header_size + connection::read_buffer_capacity,
+                                           c.buffer.size() + connection::read_buffer_capacity));
                 // Over TLS a read takes one buffer: no early room (it would only cost its zeroing).
                 std::size_t* const size_hint = c.tls ? nullptr : &c.last_reply_size;
                 c.with_stream([&](auto& s) { async_read_reply(s, c.buffer, *st->parser, size_hint, std::move(*this)); });

@@ -103,7 +103,7 @@ TEST_CASE("reply bodies: the memory of one given back is the next one's, a few a
     CHECK(next.data() == memory);
     CHECK(take_body_buffer().capacity() < 64);  // none left
 
-    give_back_body_buffer(std::string(65 * 1024, 'x'));  // too large to keep
+    give_back_body_buffer(std::string(257 * 1024, 'x'));  // too large to keep (over 256 KiB)
     give_back_body_buffer(std::string(10, 'x'));         // nothing worth keeping
     CHECK(take_body_buffer().capacity() < 64);
 
