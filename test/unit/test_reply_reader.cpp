@@ -195,7 +195,8 @@ TEST_CASE("reply reader: a header announcing a huge body makes no room beyond th
     const auto out = read_reply({header, pattern(1'000)}, 1'000'000'000);
     CHECK(out.ec == error_code(http::error::partial_message));
     REQUIRE(out.reads.size() >= 2);
-    for (const auto& r : out.reads) CHECK(r.first <= 1024 * 1024);
+    // (The string may round its reserve up: libc++ to a multiple of 16 bytes.)
+    for (const auto& r : out.reads) CHECK(r.first <= 1024 * 1024 + 64);
     CHECK(out.body.size() == 1'000);
     // Over max_body_size: refused at the header, nothing read into a room.
     const auto over = read_reply({header_with_length(2'000'000) + pattern(100)}, 1'000'000);
