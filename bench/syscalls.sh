@@ -26,10 +26,10 @@ trap 'stop_nginx 2>/dev/null || true; rm -rf "$work"' EXIT
 pin=()
 if [[ $(nproc) -ge 2 ]] && command -v taskset >/dev/null; then pin=(taskset -c 0); fi
 
-# count NAME OUT COMMAND...: strace's summary of COMMAND (its children too) in OUT
+# count OUT COMMAND...: strace's summary of COMMAND (its children too) in OUT
 count() {
-  local out=$2
-  shift 2
+  local out=$1
+  shift
   strace -c -f -o "$out" "${pin[@]}" "$@" > /dev/null
 }
 
@@ -68,8 +68,8 @@ for clouds in 3 200; do
       echo "$who: skipped (not built: bench/run.sh --peers builds it)"
       continue
     fi
-    count "$who" "$work/low" "${cmd[@]}" "$n"
-    count "$who" "$work/high" "${cmd[@]}" $((3 * n))
+    count "$work/low" "${cmd[@]}" "$n"
+    count "$work/high" "${cmd[@]}" $((3 * n))
     printf "%-6s" "$who"
     per_request "$work/low" "$work/high" $((2 * n))
   done

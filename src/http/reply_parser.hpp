@@ -91,17 +91,10 @@ public:
                     ec = http::error::buffer_overflow;
                     break;
                 }
-                guarded(ec, [&] { buffer.commit(boost::asio::buffer_copy(buffer.prepare(n),
-                                                                         boost::asio::buffer(body_.data() + staged_begin_, n))); });
+                ec = move_staged_to(buffer, n);
                 if (ec) break;
-                staged_begin_ += n;
                 if (is_done()) break;  // a final reply: the caller sees bytes after it, the rest does not matter
-                while (buffer.size() != 0 && !is_done()) {
-                    const std::size_t used = put(buffer.data(), ec);
-                    buffer.consume(used);
-                    if (ec || used == 0) break;
-                }
-                if (ec == http::error::need_more) ec = {};
+                ec = parse_buffered(buffer);
                 if (ec) break;
                 continue;
             }
@@ -116,14 +109,23 @@ public:
                     ec = http::error::buffer_overflow;
                     break;
                 }
-                guarded(ec, [&] { buffer.commit(boost::asio::buffer_copy(buffer.prepare(rest),
-                                                                         boost::asio::buffer(body_.data() + staged_begin_, rest))); });
-                staged_begin_ = staged_end_;
+                ec = move_staged_to(buffer, rest);
                 break;
             }
             if (ec) break;
         }
         staged_begin_ = staged_end_;
+        return ec;
+    }
+    /// Parses what `buffer` holds, consuming what was used. need_more is no error: the rest waits for a read.
+    error_code parse_buffered(boost::beast::flat_buffer& buffer) noexcept {
+        error_code ec;
+        while (buffer.size() != 0 && !is_done()) {
+            const std::size_t used = put(buffer.data(), ec);
+            buffer.consume(used);
+            if (ec || used == 0) break;
+        }
+        if (ec == boost::beast::http::error::need_more) ec = {};
         return ec;
     }
     /// The body's string is the body again: what was parsed, nothing staged or spare.
@@ -227,6 +229,15 @@ private:
         }
         body_end_ += s.size();
         return s.size();
+    }
+    // The first `n` staged bytes go to the end of `buffer`, as if read there.
+    error_code move_staged_to(boost::beast::flat_buffer& buffer, std::size_t n) noexcept {
+        error_code ec;
+        guarded(ec, [&] {
+            buffer.commit(boost::asio::buffer_copy(buffer.prepare(n), boost::asio::buffer(body_.data() + staged_begin_, n)));
+        });
+        if (!ec) staged_begin_ += n;
+        return ec;
     }
     // Room at body_[end + gap, end + gap + size): the string grown to hold it (only what it never held is zeroed).
     boost::asio::mutable_buffer open_room(std::size_t end, std::size_t gap, std::size_t size) noexcept {

@@ -47,14 +47,7 @@ struct reply_read_op {
     /// Parses what is buffered and staged, then reads, or completes.
     void next() {
         for (;;) {
-            while (buffer->size() != 0 && !parser->is_done()) {
-                error_code ec;
-                const std::size_t used = parser->put(buffer->data(), ec);
-                buffer->consume(used);
-                if (ec == boost::beast::http::error::need_more) break;
-                if (ec) return finish(ec);
-                if (used == 0) break;
-            }
+            if (const error_code ec = parser->parse_buffered(*buffer)) return finish(ec);
             if (!parser->has_staged()) break;
             if (const error_code ec = parser->feed_staged(*buffer)) return finish(ec);
         }
@@ -103,11 +96,8 @@ struct reply_read_op {
             buffer->commit(n);
         }
         if (ec == boost::asio::error::eof) {
-            // As Beast's read: the end of the stream ends a reply read to its end, or it is a truncated one. What
-            // was read before it is parsed first.
-            if (parser->has_staged()) {
-                if (const error_code staged_ec = parser->feed_staged(*buffer)) return finish(staged_ec);
-            }
+            // As Beast's read: the end of the stream (a read of no bytes) ends a reply read to its end, or it is a
+            // truncated one.
             if (!parser->got_some()) return finish(boost::beast::http::error::end_of_stream);
             if (parser->is_done()) return finish({});
             error_code eof_ec;
